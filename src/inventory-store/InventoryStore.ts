@@ -1,0 +1,50 @@
+import { Context, Data, type Effect } from "effect"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { DesiredRecord, StageRecord } from "../inventory/StageRecord.ts"
+
+/** A shard name `<stageset>-<stage>-<k>` is already held by another StageSet/stage (the seed's names are not injective). */
+export class InventoryCollision extends Data.TaggedError("InventoryCollision")<{
+  readonly namespace: string
+  readonly name: string
+  /** The owner recorded in the shard's labels. */
+  readonly ownerStageSet: string
+  readonly ownerStage: string
+}> {}
+
+export interface StageRef {
+  readonly namespace: string
+  readonly stageSet: string
+  readonly stage: string
+}
+
+/** Persists StageInventory shards. All writes are minimal and ordered so invariant A holds between them. */
+export interface InventoryStoreApi {
+  /** Reads one stage's shards; an empty record (no shards) when none exist. */
+  readonly readStage: (
+    ref: StageRef,
+  ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
+  /** Every stage record of one StageSet, found by the `stages.metio.wtf/stage-set` label. */
+  readonly listStageSet: (
+    namespace: string,
+    stageSet: string,
+  ) => Effect.Effect<ReadonlyArray<StageRecord>, KubeError>
+  /** Every stage record of every StageSet in the cluster (for hand-over checks). */
+  readonly listAll: () => Effect.Effect<ReadonlyArray<StageRecord>, KubeError>
+  /**
+   * Moves a stage's stored record from `current` to `desired` with as few shard writes as possible:
+   * destinations before sources, shards above the needed count deleted last, highest first,
+   * no shard ever above `shardCap`. Writes nothing when nothing changes. Returns the new record.
+   */
+  readonly writeStage: (
+    current: StageRecord,
+    desired: DesiredRecord,
+    shardCap: number,
+  ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
+  /** Deletes every shard of a stage, highest index first. */
+  readonly deleteStage: (record: StageRecord) => Effect.Effect<void, KubeError>
+}
+
+export class InventoryStore extends Context.Tag("stageset/InventoryStore")<
+  InventoryStore,
+  InventoryStoreApi
+>() {}

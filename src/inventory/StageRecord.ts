@@ -1,0 +1,44 @@
+import type { Entry } from "./Entry.ts"
+
+/** The KEP-3659 ApplySet parent metadata carried by shard 0 in hybrid and applyset modes. */
+export interface ApplySetMeta {
+  /** `applyset-<base64url(sha256(...))>-v1`. */
+  readonly id: string
+  /** `stageset-controller/v<semver>`. */
+  readonly tooling: string
+  /** Sorted `Kind.group` (core: `Kind`) of every member. */
+  readonly groupKinds: ReadonlyArray<string>
+  /** Sorted member namespaces other than the parent's own. */
+  readonly additionalNamespaces: ReadonlyArray<string>
+}
+
+/** One StageInventory object, decoded. */
+export interface Shard {
+  readonly index: number
+  /** Sorted by id; empty in applyset mode. */
+  readonly entries: ReadonlyArray<Entry>
+}
+
+/** Everything stored for one stage: the union of its shards. */
+export interface StageRecord {
+  readonly namespace: string
+  readonly stageSet: string
+  readonly stage: string
+  /** The stage's index in `spec.stages` when it was last written. */
+  readonly position: number
+  /** Sorted by index. Empty when the stage has no stored shard at all. */
+  readonly shards: ReadonlyArray<Shard>
+  /** Whether the record keeps an entry list (entries and hybrid modes): `spec.entries` present. */
+  readonly tracksEntries: boolean
+  /** ApplySet parent metadata on shard 0 (hybrid and applyset modes). */
+  readonly applySet: ApplySetMeta | undefined
+}
+
+/** What a stage's record should become. */
+export interface DesiredRecord {
+  readonly position: number
+  /** The entries to keep, in any order; ignored for storage when `tracksEntries` is false. */
+  readonly entries: ReadonlyArray<Entry>
+  readonly tracksEntries: boolean
+  readonly applySet: ApplySetMeta | undefined
+}
