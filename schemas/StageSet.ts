@@ -1,0 +1,208 @@
+import { Schema } from "effect"
+import { decoderFor } from "./InvalidObject.ts"
+import { Conditions } from "./k8s/Condition.ts"
+import { Dns1123Label, Dns1123Subdomain } from "./k8s/Dns1123.ts"
+import { GoDuration } from "./k8s/Duration.ts"
+import { defaultedField, optionalField } from "./k8s/fields.ts"
+import { NonNegativeInt64 } from "./k8s/Int64.ts"
+import { ListMap } from "./k8s/ListMap.ts"
+import { ObjectMeta } from "./k8s/ObjectMeta.ts"
+import { StringEnum } from "./k8s/StringEnum.ts"
+
+// Defaults (suspend, prune, force, conflictPolicy.default, readyChecks.disableWait)
+// are filled by decoding as well as by the API server (see defaultedField), so
+// the decoded types carry them as required fields. Everything whose default
+// depends on context (interval, namespace, apiVersion of a source) stays optional
+// and is resolved by the programs.
+
+export const stagesGroup = "stages.metio.wtf"
+export const stagesApiVersion = `${stagesGroup}/v1`
+
+/** Most stages one StageSet may hold; keeps one reconcile and its status bounded. */
+export const maxStages = 64
+
+export const SourceKind = StringEnum(
+  "ConfigMap",
+  "Secret",
+  "ExternalArtifact",
+  "GitRepository",
+  "OCIRepository",
+  "Bucket",
+)
+export type SourceKind = typeof SourceKind.Type
+
+export const ConflictAction = StringEnum("Fail", "Recreate", "KeepExisting")
+export type ConflictAction = typeof ConflictAction.Type
+
+export const StagePhase = StringEnum(
+  "Pending",
+  "Applying",
+  "Pruning",
+  "Verifying",
+  "Ready",
+  "Failed",
+)
+export type StagePhase = typeof StagePhase.Type
+
+export const InventoryMode = StringEnum("hybrid", "entries", "applyset")
+export type InventoryMode = typeof InventoryMode.Type
+
+const NonEmptyString = Schema.String.pipe(Schema.minLength(1))
+const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
+
+export const SourceRef = Schema.Struct({
+  kind: SourceKind.annotations({ description: "Kind of the source object." }),
+  name: Dns1123Subdomain.annotations({ description: "Name of the source object." }),
+  namespace: optionalField(Dns1123Label, "Namespace of the source; the StageSet's by default."),
+  apiVersion: optionalField(
+    NonEmptyString,
+    "API version of the source; v1 for ConfigMap and Secret, source.toolkit.fluxcd.io/v1 for Flux kinds.",
+  ),
+}).annotations({ description: "Where the stage's manifests come from." })
+export type SourceRef = typeof SourceRef.Type
+
+export const ObjectSelector = Schema.Struct({
+  apiVersion: optionalField(NonEmptyString, "API version to match; any when unset."),
+  kind: optionalField(NonEmptyString, "Kind to match; any when unset."),
+  namespace: optionalField(NonEmptyString, "Namespace to match; any when unset."),
+  name: optionalField(NonEmptyString, "Name to match; any when unset."),
+}).annotations({ description: "A partial object selector; unset fields match everything." })
+export type ObjectSelector = typeof ObjectSelector.Type
+
+export const ConflictRule = Schema.Struct({
+  target: ObjectSelector,
+  action: ConflictAction.annotations({
+    description: "What to do on a conflict with a matching object.",
+  }),
+  allowDataLoss: optionalField(
+    Schema.Boolean,
+    "Must be true to Recreate a PersistentVolumeClaim or PersistentVolume.",
+  ),
+}).annotations({ description: "A conflict action for the objects a target matches." })
+export type ConflictRule = typeof ConflictRule.Type
+
+export const ConflictPolicy = Schema.Struct({
+  default: defaultedField(ConflictAction, "Fail", "Action for conflicts no rule matches."),
+  rules: optionalField(
+    Schema.Array(ConflictRule),
+    "Rules tried in order; the first whose target matches wins.",
+  ),
+}).annotations({ description: "How to resolve server-side apply conflicts." })
+export type ConflictPolicy = typeof ConflictPolicy.Type
+
+export const ReadyCheck = Schema.Struct({
+  apiVersion: NonEmptyString.annotations({ description: "API version of the object to wait for." }),
+  kind: NonEmptyString.annotations({ description: "Kind of the object to wait for." }),
+  name: NonEmptyString.annotations({ description: "Name of the object to wait for." }),
+  namespace: optionalField(NonEmptyString, "Namespace of the object; none for cluster scope."),
+}).annotations({ description: "An extra object that must become ready (kstatus rules)." })
+export type ReadyCheck = typeof ReadyCheck.Type
+
+export const ReadyChecks = Schema.Struct({
+  timeout: optionalField(GoDuration, "How long to wait for readiness."),
+  disableWait: defaultedField(Schema.Boolean, false, "Skip waiting for readiness."),
+  checks: optionalField(Schema.Array(ReadyCheck), "Extra objects to wait for."),
+}).annotations({ description: "How the stage's readiness is verified." })
+export type ReadyChecks = typeof ReadyChecks.Type
+
+export const Stage = Schema.Struct({
+  name: Dns1123Label.annotations({ description: "Name of the stage, unique in the StageSet." }),
+  sourceRef: SourceRef,
+  path: optionalField(Schema.String, "Directory inside the artifact (Flux kinds)."),
+  prune: defaultedField(Schema.Boolean, true, "Delete objects the stage no longer applies."),
+  timeout: optionalField(GoDuration, "Verify timeout for this stage; overrides spec.timeout."),
+  force: defaultedField(Schema.Boolean, false, "Shorthand for conflictPolicy.default Recreate."),
+  conflictPolicy: optionalField(ConflictPolicy, "How to resolve apply conflicts."),
+  readyChecks: optionalField(ReadyChecks, "How readiness is verified."),
+  serviceAccountName: optionalField(
+    Dns1123Subdomain,
+    "Service account impersonated for this stage; overrides spec.serviceAccountName.",
+  ),
+}).annotations({ description: "One ordered step: a source of manifests applied together." })
+export type Stage = typeof Stage.Type
+export type StageEncoded = typeof Stage.Encoded
+
+const stageCountMessage = (issue: { readonly actual: unknown }) =>
+  `must hold 1 to ${maxStages} stages, got ${Array.isArray(issue.actual) ? issue.actual.length : "none"}`
+
+export const Stages = ListMap(Stage, "name").pipe(
+  Schema.minItems(1, { message: stageCountMessage }),
+  Schema.maxItems(maxStages, { message: stageCountMessage }),
+)
+
+export const StageSetDependency = Schema.Struct({
+  name: Dns1123Subdomain.annotations({ description: "Name of the StageSet." }),
+  namespace: optionalField(Dns1123Label, "Namespace of the StageSet; this one's by default."),
+}).annotations({ description: "Another StageSet that must be Ready first." })
+export type StageSetDependency = typeof StageSetDependency.Type
+
+export const StageSetSpec = Schema.Struct({
+  interval: optionalField(
+    GoDuration,
+    "Reconcile cadence; the controller's --default-interval by default.",
+  ),
+  retryInterval: optionalField(
+    GoDuration,
+    "Reconcile cadence after a failure; interval by default.",
+  ),
+  timeout: optionalField(GoDuration, "Default verify timeout of every stage."),
+  suspend: defaultedField(Schema.Boolean, false, "Pause reconciling without deleting anything."),
+  serviceAccountName: optionalField(
+    Dns1123Subdomain,
+    "Service account impersonated for every cluster call of this StageSet.",
+  ),
+  stages: Stages.annotations({
+    description: "The stages, applied in order and torn down in reverse.",
+  }),
+  dependsOn: optionalField(
+    Schema.Array(StageSetDependency),
+    "Other StageSets that must be Ready first.",
+  ),
+}).annotations({ description: "The desired stages and how to reconcile them." })
+export type StageSetSpec = typeof StageSetSpec.Type
+export type StageSetSpecEncoded = typeof StageSetSpec.Encoded
+
+export const StageStatus = Schema.Struct({
+  name: Dns1123Label.annotations({ description: "Name of the stage." }),
+  position: NonNegativeInt.annotations({ description: "Index of the stage in spec.stages." }),
+  phase: StagePhase.annotations({ description: "Where the stage is in its reconcile." }),
+  revision: optionalField(Schema.String, "Source revision last applied."),
+  entriesCount: optionalField(NonNegativeInt, "Objects recorded in the stage's inventory."),
+  shards: optionalField(NonNegativeInt, "StageInventory shards backing the stage."),
+  message: optionalField(Schema.String, "Details of the stage's last outcome."),
+}).annotations({ description: "Observed state of one stage." })
+export type StageStatus = typeof StageStatus.Type
+
+export const StageSetStatus = Schema.Struct({
+  observedGeneration: optionalField(NonNegativeInt64, "The generation last reconciled."),
+  inventoryMode: optionalField(
+    InventoryMode,
+    "The inventory mode the stored inventories of all stages satisfy.",
+  ),
+  lastHandledReconcileAt: optionalField(
+    Schema.String,
+    "The last reconcile.fluxcd.io/requestedAt token handled.",
+  ),
+  conditions: optionalField(Conditions, "Ready, Reconciling and Stalled conditions."),
+  stages: optionalField(ListMap(StageStatus, "name"), "Observed state of each stage."),
+}).annotations({ description: "Observed state of the StageSet." })
+export type StageSetStatus = typeof StageSetStatus.Type
+export type StageSetStatusEncoded = typeof StageSetStatus.Encoded
+
+export const StageSet = Schema.Struct({
+  apiVersion: Schema.Literal(stagesApiVersion),
+  kind: Schema.Literal("StageSet"),
+  metadata: ObjectMeta,
+  spec: StageSetSpec,
+  status: optionalField(StageSetStatus, "Observed state, written by the controller."),
+}).annotations({
+  description: "StageSet rolls out ordered stages of manifests and prunes what they leave behind.",
+})
+export type StageSet = typeof StageSet.Type
+export type StageSetEncoded = typeof StageSet.Encoded
+
+/** Decodes a StageSet; the error names every offending field path. */
+export const decodeStageSet = decoderFor(StageSet, "StageSet")
+
+/** Encodes a StageSet back to its wire form (canonical duration strings). */
+export const encodeStageSet: (stageSet: StageSet) => StageSetEncoded = Schema.encodeSync(StageSet)

@@ -1,0 +1,111 @@
+/**
+ * What a stage's stored record becomes at the two points the walk writes it
+ * (semantics.md section 2): record intent (I ∪ D, before any apply) and settle
+ * (exactly D plus failed prunes, after the prune phase). Mode switches
+ * (section 4) fall out of the same two rules: intent keeps the old mode's record
+ * and adds the new one's; settle leaves only the new mode's.
+ */
+import type { Entry, ObjectRef } from "./Entry.ts"
+import { additionalNamespaces, containsGroupKinds, parseGroupKind } from "./GroupKinds.ts"
+import { type InventoryMode, modeWrites } from "./InventoryMode.ts"
+import type { ApplySetMeta, DesiredRecord, StageRecord } from "./StageRecord.ts"
+
+/** One member as both the entry list and the ApplySet hints need it. */
+export interface Member {
+  readonly ref: ObjectRef
+  readonly entry: Entry
+}
+
+/** The ApplySet identity of a stage (the parts that do not depend on its members). */
+export interface ApplySetIdentity {
+  readonly id: string
+  readonly tooling: string
+  /** The parent's (shard 0's) namespace. */
+  readonly namespace: string
+}
+
+const entriesOf = (record: StageRecord): Array<Entry> => record.shards.flatMap((s) => s.entries)
+
+const metaFor = (
+  identity: ApplySetIdentity,
+  refs: ReadonlyArray<ObjectRef>,
+  previous: ApplySetMeta | undefined,
+): ApplySetMeta => {
+  const kinds = containsGroupKinds(refs)
+  const namespaces = additionalNamespaces(refs, identity.namespace)
+  const widen = (now: ReadonlyArray<string>, before: ReadonlyArray<string> | undefined) =>
+    before === undefined ? [...now] : [...new Set([...before, ...now])].sort()
+  return {
+    id: identity.id,
+    tooling: identity.tooling,
+    groupKinds: widen(kinds, previous?.groupKinds),
+    additionalNamespaces: widen(namespaces, previous?.additionalNamespaces),
+  }
+}
+
+/**
+ * Record intent: the stored record widened by the render, so every object about to be
+ * applied is recorded first. Entries of the render replace stored ones with the same id
+ * (the apiVersion may have changed). In applyset mode the "record" of a member is its
+ * part-of label plus its group-kind and namespace in the parent's hints, which is why
+ * they are widened here, before the member is applied.
+ */
+export const intentRecord = (
+  current: StageRecord,
+  position: number,
+  rendered: ReadonlyArray<Member>,
+  mode: InventoryMode,
+  identity: ApplySetIdentity,
+): DesiredRecord => {
+  const writes = modeWrites(mode)
+  const tracksEntries = current.tracksEntries || writes.tracksEntries
+  const byId = new Map<string, Entry>()
+  for (const entry of entriesOf(current)) byId.set(entry.id, entry)
+  for (const member of rendered) byId.set(member.entry.id, member.entry)
+  const keepApplySet = current.applySet !== undefined || writes.applySetMetadata
+  return {
+    position,
+    entries: tracksEntries ? [...byId.values()] : [],
+    tracksEntries,
+    applySet: keepApplySet
+      ? metaFor(
+          identity,
+          rendered.map((m) => m.ref),
+          current.applySet,
+        )
+      : undefined,
+  }
+}
+
+/**
+ * Settle: exactly the render plus the members whose prune failed (retried next time),
+ * in the configured mode only. The ApplySet hints narrow to those members.
+ */
+export const settleRecord = (
+  position: number,
+  rendered: ReadonlyArray<Member>,
+  retained: ReadonlyArray<Member>,
+  mode: InventoryMode,
+  identity: ApplySetIdentity,
+): DesiredRecord => {
+  const writes = modeWrites(mode)
+  const byId = new Map<string, Member>()
+  for (const member of [...retained, ...rendered]) byId.set(member.entry.id, member)
+  const members = [...byId.values()]
+  return {
+    position,
+    entries: writes.tracksEntries ? members.map((m) => m.entry) : [],
+    tracksEntries: writes.tracksEntries,
+    applySet: writes.applySetMetadata
+      ? metaFor(
+          identity,
+          members.map((m) => m.ref),
+          undefined,
+        )
+      : undefined,
+  }
+}
+
+/** The group-kinds an ApplySet discovery pass must list for a stored record. */
+export const discoveryGroupKinds = (record: StageRecord) =>
+  (record.applySet?.groupKinds ?? []).map(parseGroupKind)
