@@ -12,7 +12,9 @@ BIN_DIR="$CACHE_ROOT/k8s-$K8S_VERSION-etcd-$ETCD_VERSION/bin"
 
 log() { echo "build-controlplane: $*" >&2; }
 
-if [[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/etcd" && -x "$BIN_DIR/kubectl" ]]; then
+BINARIES=(etcd kube-apiserver kube-controller-manager kubectl)
+all_built() { for b in "${BINARIES[@]}"; do [[ -x "$BIN_DIR/$b" ]] || return 1; done; }
+if all_built; then
   echo "$BIN_DIR"
   exit 0
 fi
@@ -44,16 +46,26 @@ package tools
 
 import (
 	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kubectl"
 )
 GO
   log "resolving k8s.io/kubernetes v$K8S_VERSION modules"
   go mod tidy -e >/dev/null 2>&1 || true
   go get "k8s.io/kubernetes@v$K8S_VERSION" >&2
-  log "building kube-apiserver $K8S_VERSION (several minutes on the first run)"
-  go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=${K8S_VERSION#1.}" -o "$BIN_DIR/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
-  log "building kubectl $K8S_VERSION"
-  go build -trimpath -ldflags "-s -w -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION" -o "$BIN_DIR/kubectl" k8s.io/kubernetes/cmd/kubectl
+  local minor="${K8S_VERSION#1.}"
+  minor="${minor%%.*}"
+  # Without these the binaries report v0.0.0 and kubectl's version-skew checks misfire.
+  local ldflags="-s -w -X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION"
+  # kube-controller-manager brings the namespace controller and the garbage collector,
+  # which a real cluster runs and which teardown and Background deletes rely on.
+  local cmd
+  for cmd in kube-apiserver kube-controller-manager kubectl; do
+    [[ -x "$BIN_DIR/$cmd" ]] && continue
+    log "building $cmd $K8S_VERSION (several minutes on the first run)"
+    go build -trimpath -ldflags "$ldflags" -o "$BIN_DIR/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+    mv "$BIN_DIR/$cmd.tmp" "$BIN_DIR/$cmd"
+  done
 }
 
 build_etcd() {
@@ -70,10 +82,11 @@ package tools
 
 import _ "go.etcd.io/etcd/server/v3"
 GO
-  go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3
+  go build -trimpath -ldflags "-s -w" -o "$BIN_DIR/etcd.tmp" go.etcd.io/etcd/server/v3
+  mv "$BIN_DIR/etcd.tmp" "$BIN_DIR/etcd"
 }
 
 [[ -x "$BIN_DIR/etcd" ]] || build_etcd
-[[ -x "$BIN_DIR/kube-apiserver" && -x "$BIN_DIR/kubectl" ]] || build_k8s
+all_built || build_k8s
 log "binaries in $BIN_DIR"
 echo "$BIN_DIR"

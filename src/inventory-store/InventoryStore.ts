@@ -1,6 +1,6 @@
 import { Context, Data, type Effect } from "effect"
-import type { KubeError } from "../kube/KubeError.ts"
 import type { DesiredRecord, StageRecord } from "../inventory/StageRecord.ts"
+import type { KubeError } from "../kube/KubeError.ts"
 
 /** A shard name `<stageset>-<stage>-<k>` is already held by another StageSet/stage (the seed's names are not injective). */
 export class InventoryCollision extends Data.TaggedError("InventoryCollision")<{
@@ -9,7 +9,11 @@ export class InventoryCollision extends Data.TaggedError("InventoryCollision")<{
   /** The owner recorded in the shard's labels. */
   readonly ownerStageSet: string
   readonly ownerStage: string
-}> {}
+}> {
+  override get message(): string {
+    return `StageInventory ${this.namespace}/${this.name} belongs to StageSet ${this.ownerStageSet} (stage ${this.ownerStage}); rename the StageSet or the stage so their inventory names differ`
+  }
+}
 
 export interface StageRef {
   readonly namespace: string
@@ -20,9 +24,7 @@ export interface StageRef {
 /** Persists StageInventory shards. All writes are minimal and ordered so invariant A holds between them. */
 export interface InventoryStoreApi {
   /** Reads one stage's shards; an empty record (no shards) when none exist. */
-  readonly readStage: (
-    ref: StageRef,
-  ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
+  readonly readStage: (ref: StageRef) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
   /** Every stage record of one StageSet, found by the `stages.metio.wtf/stage-set` label. */
   readonly listStageSet: (
     namespace: string,

@@ -84,15 +84,17 @@ export const isPruneDisabled = (object: KubeObject): boolean =>
  * Whether `fieldManager` still owns any field of the object. Copied labels
  * never make an object ours; only managedFields do.
  *
- * An object without managedFields counts as not ours. A real API server always
- * returns them for an object created by server-side apply (clearing them makes
- * the server record the clearing manager), so their absence means a stripped
- * copy (our informer cache strips them) or a foreign object. Guessing "ours"
- * could delete something we cannot prove we own; guessing "not ours" only
- * skips a delete. Callers must therefore check a freshly read object.
+ * An object with no managedFields at all counts as ours: a real API server drops
+ * a manager that owns no field any more, so an object applied bare (a Namespace
+ * with only a name, in entries mode) carries no entry for us although nobody else
+ * touched it. It is "no longer ours" only when other managers own fields and we
+ * own none: another tool took it over. Callers check a freshly read object (our
+ * informer cache strips managedFields).
  */
-export const isManagedBy = (object: KubeObject, fieldManager: string): boolean =>
-  object.metadata.managedFields?.some((entry) => entry.manager === fieldManager) ?? false
+export const isManagedBy = (object: KubeObject, fieldManager: string): boolean => {
+  const managers = object.metadata.managedFields ?? []
+  return managers.length === 0 || managers.some((entry) => entry.manager === fieldManager)
+}
 
 const isNamespaceRef = (ref: ObjectRef): boolean => ref.group === "" && ref.kind === "Namespace"
 

@@ -1,12 +1,6 @@
 import { Context, type Effect, type Stream } from "effect"
 import type { KubeError } from "./KubeError.ts"
-import type {
-  KubeObject,
-  ObjectKey,
-  ObjectList,
-  ResourceInfo,
-  WatchEvent,
-} from "./KubeObject.ts"
+import type { KubeObject, ObjectKey, ObjectList, ResourceInfo, WatchEvent } from "./KubeObject.ts"
 
 /** Which objects a list or watch selects. */
 export interface ListOptions {
@@ -38,7 +32,10 @@ export interface DeleteOptions {
 /** The surface of the Kubernetes API the programs use. Implementations: Live (HTTP) and InMemory. */
 export interface KubeClientApi {
   /** Server-side apply of a whole object (PATCH application/apply-patch+yaml); returns the live object. */
-  readonly apply: (object: KubeObject, options: ApplyOptions) => Effect.Effect<KubeObject, KubeError>
+  readonly apply: (
+    object: KubeObject,
+    options: ApplyOptions,
+  ) => Effect.Effect<KubeObject, KubeError>
   /** Reads one object; fails with KubeNotFound when it (or its kind) does not exist. */
   readonly get: (key: ObjectKey) => Effect.Effect<KubeObject, KubeError>
   /** Lists the objects of one kind, addressed by apiVersion and kind. */

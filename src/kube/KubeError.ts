@@ -59,14 +59,16 @@ export const fromStatus = (
   options: { readonly reason?: string; readonly retryAfterSeconds?: number } = {},
 ): KubeError => {
   if (status === 404) return new KubeNotFound({ message, request })
-  if (status === 409) return new KubeConflict({ message, request, reason: options.reason ?? "Conflict" })
+  if (status === 409)
+    return new KubeConflict({ message, request, reason: options.reason ?? "Conflict" })
   if (status === 410) return new KubeGone({ message, request })
   if (status === 429)
     return options.retryAfterSeconds === undefined
       ? new KubeTooManyRequests({ message, request })
       : new KubeTooManyRequests({ message, request, retryAfterSeconds: options.retryAfterSeconds })
   if (status === 401 || status === 403) return new KubeForbidden({ message, request, status })
-  if (status === 400 || status === 422 || status === 415) return new KubeInvalid({ message, request, status })
+  if (status === 400 || status === 422 || status === 415)
+    return new KubeInvalid({ message, request, status })
   return new KubeTransport({ message, request, status })
 }
 

@@ -1,0 +1,159 @@
+import type { Entry } from "../../src/inventory/Entry.ts"
+import {
+  API_VERSION,
+  APPLYSET_ADDITIONAL_NAMESPACES,
+  APPLYSET_CONTAINS_GROUP_KINDS,
+  APPLYSET_ID,
+  APPLYSET_TOOLING,
+  FINALIZER,
+  LABEL_SHARD,
+  LABEL_STAGE,
+  LABEL_STAGE_SET,
+  STAGE_INVENTORY_KIND,
+} from "../../src/inventory/Labels.ts"
+import { shardName } from "../../src/inventory/ShardName.ts"
+import type { ApplySetMeta, Shard, StageRecord } from "../../src/inventory/StageRecord.ts"
+import type { KubeObject } from "../../src/kube/KubeObject.ts"
+
+/** The parts of a stage record that every shard object is built from. */
+export interface ShardContent {
+  readonly namespace: string
+  readonly stageSet: string
+  readonly stage: string
+  readonly position: number
+  readonly index: number
+  readonly entries: ReadonlyArray<Entry>
+  readonly tracksEntries: boolean
+  /** Only shard 0 carries it. */
+  readonly applySet: ApplySetMeta | undefined
+}
+
+const joinList = (values: ReadonlyArray<string>): string => values.join(",")
+const splitList = (value: string | undefined): ReadonlyArray<string> =>
+  value === undefined
+    ? []
+    : value
+        .split(",")
+        .map((part) => part.trim())
+        .filter((part) => part !== "")
+
+/**
+ * The StageInventory object for one shard, as the controller applies it. Shards carry our
+ * finalizer so that a namespace deletion cannot remove the record before teardown has
+ * used it (the namespace controller deletes inventories and StageSets in parallel).
+ */
+export const encodeShard = (content: ShardContent): KubeObject => {
+  const labels: Record<string, string> = {
+    [LABEL_STAGE_SET]: content.stageSet,
+    [LABEL_STAGE]: content.stage,
+    [LABEL_SHARD]: String(content.index),
+  }
+  const annotations: Record<string, string> = {}
+  const meta = content.index === 0 ? content.applySet : undefined
+  if (meta !== undefined) {
+    labels[APPLYSET_ID] = meta.id
+    annotations[APPLYSET_TOOLING] = meta.tooling
+    annotations[APPLYSET_CONTAINS_GROUP_KINDS] = joinList(meta.groupKinds)
+    if (meta.additionalNamespaces.length > 0)
+      annotations[APPLYSET_ADDITIONAL_NAMESPACES] = joinList(meta.additionalNamespaces)
+  }
+  const sorted = [...content.entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  return {
+    apiVersion: API_VERSION,
+    kind: STAGE_INVENTORY_KIND,
+    metadata: {
+      name: shardName(content.stageSet, content.stage, content.index),
+      namespace: content.namespace,
+      labels,
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+      finalizers: [FINALIZER],
+    },
+    spec: {
+      stagePosition: content.position,
+      ...(content.tracksEntries ? { entries: sorted.map((e) => ({ id: e.id, v: e.v })) } : {}),
+    },
+  }
+}
+
+const asRecord = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined
+
+/** What one stored StageInventory says; undefined fields when the object is not one of ours. */
+export interface DecodedShard {
+  readonly stageSet: string | undefined
+  readonly stage: string | undefined
+  readonly index: number
+  readonly position: number
+  readonly entries: ReadonlyArray<Entry> | undefined
+  readonly applySet: ApplySetMeta | undefined
+  readonly terminating: boolean
+}
+
+export const decodeShard = (object: KubeObject): DecodedShard => {
+  const labels = object.metadata.labels ?? {}
+  const annotations = object.metadata.annotations ?? {}
+  const spec = asRecord(object.spec) ?? {}
+  const rawEntries = Array.isArray(spec.entries) ? spec.entries : undefined
+  const entries = rawEntries?.flatMap((raw): ReadonlyArray<Entry> => {
+    const entry = asRecord(raw)
+    return entry !== undefined && typeof entry.id === "string" && typeof entry.v === "string"
+      ? [{ id: entry.id, v: entry.v }]
+      : []
+  })
+  const id = labels[APPLYSET_ID]
+  const shardLabel = labels[LABEL_SHARD]
+  return {
+    stageSet: labels[LABEL_STAGE_SET],
+    stage: labels[LABEL_STAGE],
+    index: shardLabel !== undefined && /^\d+$/.test(shardLabel) ? Number(shardLabel) : -1,
+    position: typeof spec.stagePosition === "number" ? spec.stagePosition : 0,
+    entries,
+    applySet:
+      id === undefined
+        ? undefined
+        : {
+            id,
+            tooling: annotations[APPLYSET_TOOLING] ?? "",
+            groupKinds: splitList(annotations[APPLYSET_CONTAINS_GROUP_KINDS]),
+            additionalNamespaces: splitList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
+          },
+    terminating: object.metadata.deletionTimestamp !== undefined,
+  }
+}
+
+/** Groups decoded shards of one stage into its record (shard 0 holds the stage-wide fields). */
+export const recordOf = (
+  namespace: string,
+  stageSet: string,
+  stage: string,
+  shards: ReadonlyArray<DecodedShard>,
+): StageRecord => {
+  const sorted = [...shards].filter((s) => s.index >= 0).sort((a, b) => a.index - b.index)
+  const first = sorted.find((s) => s.index === 0) ?? sorted[0]
+  const stored: ReadonlyArray<Shard> = sorted.map((s) => ({
+    index: s.index,
+    entries: s.entries ?? [],
+  }))
+  return {
+    namespace,
+    stageSet,
+    stage,
+    position: first?.position ?? 0,
+    shards: stored,
+    tracksEntries: sorted.some((s) => s.entries !== undefined),
+    applySet: sorted.find((s) => s.index === 0)?.applySet,
+  }
+}
+
+/** An empty record: the stage has no stored shard. */
+export const emptyRecord = (namespace: string, stageSet: string, stage: string): StageRecord => ({
+  namespace,
+  stageSet,
+  stage,
+  position: 0,
+  shards: [],
+  tracksEntries: false,
+  applySet: undefined,
+})

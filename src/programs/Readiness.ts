@@ -1,0 +1,33 @@
+import { Context, type Duration, type Effect } from "effect"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { ObjectKey } from "../kube/KubeObject.ts"
+import type { ReadyStatus } from "../readiness/kstatus.ts"
+import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
+
+/** One object's readiness when the wait ended. */
+export interface ObjectReadiness {
+  readonly key: ObjectKey
+  readonly status: ReadyStatus
+  readonly message: string
+}
+
+export interface ReadyResult {
+  /** Every distinct key that was waited for, in the order first given. */
+  readonly objects: ReadonlyArray<ObjectReadiness>
+}
+
+/** Waits for objects to become ready by kstatus rules (semantics.md section 2, step 5). */
+export class Readiness extends Context.Tag("stageset/Readiness")<
+  Readiness,
+  {
+    /**
+     * Succeeds as soon as every object is Current; fails fast with VerifyFailed when one is
+     * Failed, and with VerifyTimeout (listing what is still not ready) once `timeout` passes.
+     * A missing object is in progress, not an error.
+     */
+    readonly waitReady: (
+      keys: ReadonlyArray<ObjectKey>,
+      timeout: Duration.DurationInput,
+    ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError>
+  }
+>() {}

@@ -1,0 +1,31 @@
+import { Context, Duration } from "effect"
+import type { InventoryMode } from "../inventory/InventoryMode.ts"
+
+/** Process-wide settings the programs obey (controller flags, api.md). */
+export interface ReconcileConfigApi {
+  readonly inventoryMode: InventoryMode
+  /** `--inventory-shard-cap`: max entries per StageInventory shard. */
+  readonly shardCap: number
+  /** `--apply-concurrency`: requests in flight within one stage. */
+  readonly applyConcurrency: number
+  /** The controller's semver, for the ApplySet tooling annotation. */
+  readonly version: string
+  /** Verify timeout when neither the stage nor the StageSet sets one. */
+  readonly defaultTimeout: Duration.Duration
+  /** How long teardown and Recreate wait for a deleted object to disappear. */
+  readonly deleteTimeout: Duration.Duration
+}
+
+export class ReconcileConfig extends Context.Tag("stageset/ReconcileConfig")<
+  ReconcileConfig,
+  ReconcileConfigApi
+>() {}
+
+export const defaultReconcileConfig: ReconcileConfigApi = {
+  inventoryMode: "hybrid",
+  shardCap: 5000,
+  applyConcurrency: 16,
+  version: "0.1.0",
+  defaultTimeout: Duration.minutes(15),
+  deleteTimeout: Duration.minutes(5),
+}

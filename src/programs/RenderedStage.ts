@@ -1,0 +1,21 @@
+import type { Member } from "../inventory/RecordPlan.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+import type { StageView } from "./StageSetView.ts"
+
+/** One object of a stage's render, normalised (namespace defaulted, scope from discovery). */
+export interface RenderedMember extends Member {
+  /** The object exactly as it will be applied (before ApplySet labels are added). */
+  readonly object: KubeObject
+  readonly namespaced: boolean
+  /** Where it came from, for error messages. */
+  readonly source: { readonly file: string; readonly index: number }
+}
+
+/** A stage's pinned render for one run. */
+export interface RenderedStage {
+  readonly stage: StageView
+  readonly position: number
+  /** The source revision the render was made from. */
+  readonly revision: string
+  readonly members: ReadonlyArray<RenderedMember>
+}

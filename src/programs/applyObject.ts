@@ -1,0 +1,91 @@
+import { Effect } from "effect"
+import { FIELD_MANAGER } from "../inventory/Labels.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+import { holdsData, type ResolvedAction } from "./conflictPolicy.ts"
+import { describeObject, keyOfObject } from "./describe.ts"
+import { ApplyConflict } from "./errors/ApplyConflict.ts"
+import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
+import { ReconcileConfig } from "./ReconcileConfig.ts"
+import { waitGone } from "./waitGone.ts"
+
+/** API server messages that mean "this change needs a new object", never plain validation errors. */
+const IMMUTABLE =
+  /immutable|may not change once set|cannot be changed|field is not allowed to be changed/i
+
+export const isImmutableError = (error: KubeError): boolean =>
+  error._tag === "KubeInvalid" && IMMUTABLE.test(error.message)
+
+export interface AppliedObject {
+  readonly live: KubeObject
+  /** False when KeepExisting left an existing object untouched. */
+  readonly applied: boolean
+}
+
+/**
+ * Applies one object under its conflict action (api.md):
+ * - Fail: apply without force; a field-ownership conflict or an immutable-field error
+ *   stops the stage with the API server's message.
+ * - Recreate: apply with force; when the change needs a new object, delete the live one,
+ *   wait until it is gone and apply again (a PVC/PV only with allowDataLoss).
+ * - KeepExisting: create when missing, otherwise never patch.
+ */
+export const applyObject = Effect.fn("applyObject")(function* (
+  object: KubeObject,
+  action: ResolvedAction,
+) {
+  const kube = yield* KubeClient
+  const config = yield* ReconcileConfig
+  const name = describeObject(object)
+  const conflict = (error: KubeError) => new ApplyConflict({ object: name, message: error.message })
+
+  if (action.action === "KeepExisting") {
+    const existing = yield* kube.get(keyOfObject(object)).pipe(
+      Effect.map((live) => live as KubeObject | undefined),
+      Effect.catchTag("KubeNotFound", () => Effect.succeed(undefined)),
+    )
+    if (existing !== undefined) return { live: existing, applied: false } satisfies AppliedObject
+    const live = yield* kube.apply(object, { fieldManager: FIELD_MANAGER, force: false })
+    return { live, applied: true } satisfies AppliedObject
+  }
+
+  if (action.action === "Fail") {
+    const live = yield* kube.apply(object, { fieldManager: FIELD_MANAGER, force: false }).pipe(
+      Effect.catchIf(
+        (error): error is KubeError => error._tag === "KubeConflict" || isImmutableError(error),
+        (error) => Effect.fail(conflict(error)),
+      ),
+    )
+    return { live, applied: true } satisfies AppliedObject
+  }
+
+  const forced = kube.apply(object, { fieldManager: FIELD_MANAGER, force: true })
+  const live = yield* forced.pipe(
+    Effect.catchIf(isImmutableError, (error) =>
+      Effect.gen(function* () {
+        if (holdsData(object) && !action.allowDataLoss)
+          return yield* new ApplyConflict({
+            object: name,
+            message: `refusing to recreate ${name}: deleting it destroys its data; set allowDataLoss: true on the conflictPolicy rule to allow it (${error.message})`,
+          })
+        yield* Effect.logInfo("recreating object after an immutable-field change").pipe(
+          Effect.annotateLogs({ object: name }),
+        )
+        yield* kube
+          .delete(keyOfObject(object), { propagationPolicy: "Background" })
+          .pipe(Effect.catchTag("KubeNotFound", () => Effect.void))
+        yield* waitGone([keyOfObject(object)], config.deleteTimeout)
+        return yield* forced
+      }),
+    ),
+  )
+  return { live, applied: true } satisfies AppliedObject
+}) satisfies (
+  object: KubeObject,
+  action: ResolvedAction,
+) => Effect.Effect<
+  AppliedObject,
+  ApplyConflict | DeleteTimeout | KubeError,
+  KubeClient | ReconcileConfig
+>

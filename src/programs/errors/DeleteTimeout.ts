@@ -1,0 +1,7 @@
+import { Data } from "effect"
+
+/** Objects were deleted but are still present when the wait ran out (a finalizer that never clears). */
+export class DeleteTimeout extends Data.TaggedError("DeleteTimeout")<{
+  /** `Kind namespace/name` of each object still present. */
+  readonly remaining: ReadonlyArray<string>
+}> {}

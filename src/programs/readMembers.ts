@@ -1,0 +1,78 @@
+import { Effect } from "effect"
+import type { Entry } from "../inventory/Entry.ts"
+import { entryOf, keyOfEntry, refOf } from "../inventory/EntryId.ts"
+import { APPLYSET_PART_OF } from "../inventory/Labels.ts"
+import { discoveryGroupKinds, type Member } from "../inventory/RecordPlan.ts"
+import type { StageRecord } from "../inventory/StageRecord.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import { formatApiVersion } from "../kube/KubeObject.ts"
+
+/** The members an entry list names (malformed entries are skipped: they cannot be addressed). */
+export const membersOfEntries = (entries: ReadonlyArray<Entry>): Array<Member> =>
+  entries.flatMap((entry) => {
+    const key = keyOfEntry(entry)
+    return key === undefined ? [] : [{ ref: key.ref, entry }]
+  })
+
+/**
+ * KEP-3659 discovery: list each group-kind of the parent's `contains-group-kinds`, in the
+ * parent namespace and `additional-namespaces` (or cluster scope), selecting
+ * `part-of=<id>`. A group-kind that is no longer served has no members left to find.
+ */
+export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(function* (
+  record: StageRecord,
+) {
+  const meta = record.applySet
+  if (meta === undefined) return [] as Array<Member>
+  const kube = yield* KubeClient
+  const served = yield* kube.resources()
+  const namespaces = [record.namespace, ...meta.additionalNamespaces]
+  const lists = yield* Effect.forEach(
+    discoveryGroupKinds(record),
+    (gk) => {
+      const resource = served.find((r) => r.group === gk.group && r.kind === gk.kind)
+      if (resource === undefined) return Effect.succeed([] as Array<Member>)
+      const apiVersion = formatApiVersion(resource.group, resource.version)
+      const scopes = resource.namespaced ? namespaces : [undefined]
+      return Effect.forEach(
+        scopes,
+        (namespace) =>
+          kube
+            .list(
+              { apiVersion, kind: resource.kind },
+              {
+                ...(namespace === undefined ? {} : { namespace }),
+                labelSelector: `${APPLYSET_PART_OF}=${meta.id}`,
+              },
+            )
+            .pipe(
+              Effect.map((list) =>
+                list.items.map((object): Member => {
+                  const ref = refOf(object, resource.namespaced)
+                  return { ref, entry: entryOf(ref, object.apiVersion) }
+                }),
+              ),
+              Effect.catchTag("KubeNotFound", () => Effect.succeed([] as Array<Member>)),
+            ),
+        { concurrency: 4 },
+      ).pipe(Effect.map((groups) => groups.flat()))
+    },
+    { concurrency: 4 },
+  )
+  return lists.flat()
+})
+
+/**
+ * Every member a stored record accounts for: its entries, plus, when it carries ApplySet
+ * metadata, whatever ApplySet discovery finds. The union is what makes a mode switch safe:
+ * an object dropped in the same run as a switch away from applyset mode is found by its
+ * label even though no entry names it.
+ */
+export const readMembers = Effect.fn("readMembers")(function* (record: StageRecord) {
+  const byId = new Map<string, Member>()
+  for (const member of membersOfEntries(record.shards.flatMap((s) => s.entries)))
+    byId.set(member.entry.id, member)
+  for (const member of yield* discoverApplySetMembers(record))
+    if (!byId.has(member.entry.id)) byId.set(member.entry.id, member)
+  return [...byId.values()]
+})

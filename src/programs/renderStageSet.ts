@@ -1,0 +1,114 @@
+import { Effect, Either } from "effect"
+import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+import { parseApiVersion } from "../kube/KubeObject.ts"
+import { BuildFailed } from "../render/BuildFailed.ts"
+import { parseManifests } from "../render/parseManifests.ts"
+import { InvalidSpec } from "./errors/InvalidSpec.ts"
+import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
+import { resolveSource } from "./resolveSource.ts"
+import type { StageSetView } from "./StageSetView.ts"
+
+const where = (stage: string, source: { file: string; index: number }) =>
+  `stage ${stage}: ${source.file} document ${source.index}`
+
+/** Scope of the kinds a rendered CRD defines, keyed `group/Kind`. */
+const crdScopes = (object: KubeObject): ReadonlyArray<[string, boolean]> => {
+  if (
+    object.kind !== "CustomResourceDefinition" ||
+    !object.apiVersion.startsWith("apiextensions.k8s.io/")
+  )
+    return []
+  const spec = object.spec as
+    | { group?: unknown; names?: { kind?: unknown }; scope?: unknown }
+    | undefined
+  if (typeof spec?.group !== "string" || typeof spec.names?.kind !== "string") return []
+  return [[`${spec.group}/${spec.names.kind}`, spec.scope !== "Cluster"]]
+}
+
+/** Drops fields that belong to the server; applying them would fail or fight other writers. */
+const sanitize = (object: KubeObject, namespace: string | undefined): KubeObject => {
+  const {
+    resourceVersion: _rv,
+    uid: _uid,
+    creationTimestamp: _ct,
+    managedFields: _mf,
+    generation: _g,
+    ...metadata
+  } = object.metadata
+  const { status: _status, ...rest } = object
+  return {
+    ...rest,
+    metadata: namespace === undefined ? withoutNamespace(metadata) : { ...metadata, namespace },
+  } as KubeObject
+}
+
+const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadata"] => {
+  const { namespace: _ns, ...rest } = metadata
+  return rest
+}
+
+/**
+ * Resolves every stage's source (pinning its revision for this run) and renders its
+ * objects before anything is written (semantics.md section 1, steps 3-4): namespaced
+ * objects without a namespace get the StageSet's; scope comes from discovery, or from a
+ * CRD earlier in the render; an unknown kind, a malformed name or an id rendered twice
+ * (across all stages) fails the run.
+ */
+export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: StageSetView) {
+  const kube = yield* KubeClient
+  const definedByCrds = new Map<string, boolean>()
+  const seen = new Map<string, string>()
+  const stages: Array<RenderedStage> = []
+  for (const [position, stage] of stageSet.stages.entries()) {
+    const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
+    const parsed = parseManifests(source.files)
+    if (Either.isLeft(parsed)) {
+      const error = parsed.left
+      return yield* new BuildFailed({
+        file: error.file,
+        index: error.index,
+        message: `stage ${stage.name}: ${error.message}`,
+      })
+    }
+    const members: Array<RenderedMember> = []
+    for (const { object, source: at } of parsed.right) {
+      const { group } = parseApiVersion(object.apiVersion)
+      const namespaced = yield* kube.discover(object.apiVersion, object.kind).pipe(
+        Effect.map((resource) => resource.namespaced),
+        Effect.catchTag("KubeNotFound", () => {
+          const scope = definedByCrds.get(`${group}/${object.kind}`)
+          return scope === undefined
+            ? Effect.fail(
+                new InvalidSpec({
+                  message: `${where(stage.name, at)}: unknown kind ${object.kind} in ${object.apiVersion} (no served API and no CustomResourceDefinition earlier in the StageSet defines it)`,
+                }),
+              )
+            : Effect.succeed(scope)
+        }),
+      )
+      const ref = refOf(object, namespaced, stageSet.namespace)
+      const invalid = validateRef(ref)
+      if (invalid !== undefined)
+        return yield* new InvalidSpec({ message: `${where(stage.name, at)}: ${invalid}` })
+      const id = formatEntryId(ref)
+      const first = seen.get(id)
+      if (first !== undefined)
+        return yield* new InvalidSpec({
+          message: `${where(stage.name, at)}: ${object.kind} ${ref.namespace === "" ? "" : `${ref.namespace}/`}${ref.name} is also rendered by ${first}; an object belongs to exactly one stage`,
+        })
+      seen.set(id, where(stage.name, at))
+      for (const [key, scope] of crdScopes(object)) definedByCrds.set(key, scope)
+      members.push({
+        ref,
+        entry: entryOf(ref, object.apiVersion),
+        object: sanitize(object, namespaced ? ref.namespace : undefined),
+        namespaced,
+        source: { file: at.file, index: at.index },
+      })
+    }
+    stages.push({ stage, position, revision: source.revision, members })
+  }
+  return stages
+})

@@ -1,0 +1,187 @@
+/**
+ * A stage's `sourceRef` -> the manifest files to render and the revision they
+ * pin for this run (semantics.md section 1, step 3). ConfigMaps and Secrets are
+ * read through the KubeClient; Flux sources through their `status.artifact`,
+ * downloaded and unpacked by the ArtifactFetcher.
+ */
+import { Effect, Either } from "effect"
+import { KubeClient } from "../kube/KubeClient.ts"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
+import { describeKey } from "../readiness/describeKey.ts"
+import type { BuildFailed } from "../render/BuildFailed.ts"
+import type { ManifestFile } from "../render/ManifestFile.ts"
+import { contentRevision } from "../render/revision.ts"
+import {
+  selectArtifactFiles,
+  selectConfigMapFiles,
+  selectSecretFiles,
+} from "../render/selectManifestFiles.ts"
+import { ArtifactFetcher, type ArtifactLimits, defaultArtifactLimits } from "./ArtifactFetcher.ts"
+import { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
+
+/** The API version Flux source kinds are read at when `sourceRef.apiVersion` is unset. */
+export const FLUX_SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
+
+export const fluxSourceKinds: ReadonlySet<string> = new Set([
+  "ExternalArtifact",
+  "GitRepository",
+  "OCIRepository",
+  "Bucket",
+])
+
+export interface SourceRef {
+  readonly kind: string
+  readonly name: string
+  /** Default: the StageSet's namespace. */
+  readonly namespace?: string | undefined
+  /** Default: `v1` for ConfigMap/Secret, `source.toolkit.fluxcd.io/v1` for Flux kinds. */
+  readonly apiVersion?: string | undefined
+}
+
+export interface ResolvedSource {
+  /** `sha256:<hex>` of the files for ConfigMap/Secret; the artifact's revision for Flux kinds. */
+  readonly revision: string
+  /** The selected manifest files, in render order. */
+  readonly files: ReadonlyArray<ManifestFile>
+}
+
+type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | KubeError
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const stringField = (value: Record<string, unknown>, field: string): string | undefined => {
+  const found = value[field]
+  return typeof found === "string" && found !== "" ? found : undefined
+}
+
+/** `data` of a ConfigMap/Secret as the API server returns it: string values only. */
+const dataOf = (object: KubeObject): Readonly<Record<string, string>> => {
+  const data = object.data
+  if (!isRecord(data)) return {}
+  return Object.fromEntries(
+    Object.entries(data).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  )
+}
+
+const readSource = (
+  key: ObjectKey,
+): Effect.Effect<KubeObject, SourceNotReady | KubeError, KubeClient> =>
+  Effect.flatMap(KubeClient, (kube) => kube.get(key)).pipe(
+    Effect.catchTag("KubeNotFound", () =>
+      Effect.fail(
+        new SourceNotReady({
+          kind: key.kind,
+          namespace: key.namespace ?? "",
+          name: key.name,
+          message: `${describeKey(key)} not found`,
+        }),
+      ),
+    ),
+  )
+
+const fromEither = <A>(either: Either.Either<A, BuildFailed>): Effect.Effect<A, BuildFailed> =>
+  Either.match(either, { onLeft: Effect.fail, onRight: Effect.succeed })
+
+const resolveData = (key: ObjectKey) =>
+  Effect.gen(function* () {
+    const object = yield* readSource(key)
+    const data = dataOf(object)
+    const files = yield* fromEither(
+      key.kind === "Secret" ? selectSecretFiles(data) : selectConfigMapFiles(data),
+    )
+    return { revision: contentRevision(files), files } satisfies ResolvedSource
+  })
+
+/** Why a Flux source's artifact cannot be used, or its coordinates. */
+const artifactOf = (
+  object: KubeObject,
+):
+  | {
+      readonly url: string
+      readonly digest: string | undefined
+      readonly revision: string | undefined
+    }
+  | { readonly problem: string } => {
+  const status = isRecord(object.status) ? object.status : {}
+  const conditions = Array.isArray(status.conditions) ? status.conditions : []
+  const ready = conditions.find(
+    (c): c is Record<string, unknown> => isRecord(c) && c.type === "Ready",
+  )
+  if (ready !== undefined && ready.status === "False") {
+    const reason = stringField(ready, "reason")
+    const message = stringField(ready, "message")
+    const detail = [reason, message].filter((part) => part !== undefined).join(": ")
+    return { problem: `is not ready${detail === "" ? "" : `: ${detail}`}` }
+  }
+  const artifact = status.artifact
+  const url = isRecord(artifact) ? stringField(artifact, "url") : undefined
+  if (!isRecord(artifact) || url === undefined) return { problem: "has no artifact yet" }
+  // `checksum` is the pre-v1 field (bare hex sha256); `revision` names the content, not the tarball.
+  const checksum = stringField(artifact, "checksum")
+  const digest =
+    stringField(artifact, "digest") ?? (checksum === undefined ? undefined : `sha256:${checksum}`)
+  return { url, digest, revision: stringField(artifact, "revision") }
+}
+
+const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: ArtifactLimits) =>
+  Effect.gen(function* () {
+    const object = yield* readSource(key)
+    const artifact = artifactOf(object)
+    if ("problem" in artifact)
+      return yield* new SourceNotReady({
+        kind: key.kind,
+        namespace: key.namespace ?? "",
+        name: key.name,
+        message: `${describeKey(key)} ${artifact.problem}`,
+      })
+    const fetcher = yield* ArtifactFetcher
+    const unpacked = yield* fetcher.fetch(artifact.url, artifact.digest, limits).pipe(
+      Effect.mapError(
+        (error) =>
+          new ArtifactFailed({
+            url: error.url,
+            message: `${describeKey(key)} artifact: ${error.message}`,
+          }),
+      ),
+    )
+    const files = yield* fromEither(selectArtifactFiles(unpacked, path))
+    return {
+      revision: artifact.revision ?? artifact.digest ?? contentRevision(files),
+      files,
+    } satisfies ResolvedSource
+  })
+
+/**
+ * Resolves one stage's source. A missing or not-ready source is SourceNotReady
+ * (retried later); a broken artifact ArtifactFailed; unusable files BuildFailed.
+ * `path` only applies to Flux sources.
+ */
+export const resolveSource = (
+  stageSetNamespace: string,
+  sourceRef: SourceRef,
+  path?: string | undefined,
+  limits: ArtifactLimits = defaultArtifactLimits,
+): Effect.Effect<ResolvedSource, ResolveError, KubeClient | ArtifactFetcher> => {
+  const namespace = sourceRef.namespace ?? stageSetNamespace
+  const { kind, name } = sourceRef
+  if (kind === "ConfigMap" || kind === "Secret")
+    return resolveData({ apiVersion: sourceRef.apiVersion ?? "v1", kind, namespace, name }).pipe(
+      Effect.withSpan("resolveSource", { attributes: { kind, namespace, name } }),
+    )
+  if (fluxSourceKinds.has(kind))
+    return resolveArtifact(
+      { apiVersion: sourceRef.apiVersion ?? FLUX_SOURCE_API_VERSION, kind, namespace, name },
+      path,
+      limits,
+    ).pipe(Effect.withSpan("resolveSource", { attributes: { kind, namespace, name } }))
+  return Effect.fail(
+    new SourceNotReady({
+      kind,
+      namespace,
+      name,
+      message: `unsupported source kind ${kind} (use ConfigMap, Secret, ${[...fluxSourceKinds].join(", ")})`,
+    }),
+  )
+}

@@ -1,0 +1,81 @@
+import { Effect } from "effect"
+import type { StageSet } from "../../schemas/StageSet.ts"
+import { API_VERSION, FINALIZER, RECONCILE_STAGE, STAGE_SET_KIND } from "../inventory/Labels.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+import { conflictRetrySchedule } from "../kube/RetryPolicy.ts"
+import type { StageSetView } from "./StageSetView.ts"
+import { sameStatus } from "./stageSetStatus.ts"
+
+export interface StageSetKey {
+  readonly namespace: string
+  readonly name: string
+}
+
+export const stageSetKey = (key: StageSetKey) => ({
+  apiVersion: API_VERSION,
+  kind: STAGE_SET_KIND,
+  namespace: key.namespace,
+  name: key.name,
+})
+
+/** The programs' view of a decoded StageSet. */
+export const toView = (object: KubeObject, decoded: StageSet): StageSetView => ({
+  namespace: object.metadata.namespace ?? "",
+  name: object.metadata.name,
+  uid: object.metadata.uid,
+  generation: object.metadata.generation,
+  deleting: object.metadata.deletionTimestamp !== undefined,
+  timeout: decoded.spec.timeout,
+  suspend: decoded.spec.suspend,
+  serviceAccountName: decoded.spec.serviceAccountName,
+  stages: decoded.spec.stages,
+  reconcileStage: object.metadata.annotations?.[RECONCILE_STAGE],
+})
+
+const retryConflicts = <A, R>(effect: Effect.Effect<A, KubeError, R>) =>
+  effect.pipe(
+    Effect.retry({
+      schedule: conflictRetrySchedule,
+      while: (error: KubeError) => error._tag === "KubeConflict",
+    }),
+  )
+
+/** Re-reads and rewrites the StageSet until `change` holds (optimistic concurrency, 409 retried). */
+const updateFinalizers = (
+  key: StageSetKey,
+  change: (finalizers: ReadonlyArray<string>) => ReadonlyArray<string>,
+) =>
+  retryConflicts(
+    Effect.gen(function* () {
+      const kube = yield* KubeClient
+      const live = yield* kube.get(stageSetKey(key))
+      const before = live.metadata.finalizers ?? []
+      const after = change(before)
+      if (after.length === before.length && after.every((f, i) => f === before[i])) return live
+      return yield* kube.update({ ...live, metadata: { ...live.metadata, finalizers: after } })
+    }),
+  )
+
+/** Puts our finalizer on the StageSet before anything is applied (no write when present). */
+export const ensureFinalizer = (key: StageSetKey) =>
+  updateFinalizers(key, (f) => (f.includes(FINALIZER) ? f : [...f, FINALIZER]))
+
+/** Lets the StageSet go once teardown finished. */
+export const removeFinalizer = (key: StageSetKey) =>
+  updateFinalizers(key, (f) => f.filter((x) => x !== FINALIZER)).pipe(
+    Effect.catchTag("KubeNotFound", () => Effect.void),
+  )
+
+/** Writes `status` through the status subresource, only when it differs from what is stored. */
+export const writeStatus = (key: StageSetKey, status: unknown) =>
+  retryConflicts(
+    Effect.gen(function* () {
+      const kube = yield* KubeClient
+      const live = yield* kube.get(stageSetKey(key))
+      if (sameStatus(live.status, status)) return false
+      yield* kube.updateStatus({ ...live, status })
+      return true
+    }),
+  ).pipe(Effect.catchTag("KubeNotFound", () => Effect.succeed(false)))

@@ -1,0 +1,124 @@
+import { type Duration, Effect } from "effect"
+import { FIELD_MANAGER } from "../inventory/Labels.ts"
+import { deletionTiers, pruneVerdict } from "../inventory/PrunePlan.ts"
+import type { Member } from "../inventory/RecordPlan.ts"
+import { InventoryStore } from "../inventory-store/InventoryStore.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { ObjectKey } from "../kube/KubeObject.ts"
+import { describeRef, keyOfRef } from "./describe.ts"
+import { TeardownFailed } from "./errors/TeardownFailed.ts"
+import { readMembers } from "./readMembers.ts"
+import type { RunEvent } from "./runStageSet.ts"
+import { waitGone } from "./waitGone.ts"
+
+export interface TeardownInput {
+  readonly namespace: string
+  readonly name: string
+  /** How long to wait for one stage's objects to disappear. */
+  readonly stageTimeout: (stage: string) => Duration.Duration
+  readonly concurrency: number
+}
+
+type Deletion =
+  | { readonly _tag: "Deleted"; readonly key: ObjectKey }
+  | { readonly _tag: "Skipped" }
+  | { readonly _tag: "Forced"; readonly what: string; readonly message: string }
+  | { readonly _tag: "Failed"; readonly what: string; readonly message: string }
+
+/**
+ * Teardown of a deleted StageSet (semantics.md section 5): stored inventories in reverse
+ * stagePosition order (from the inventories, not the spec, which may have changed); each
+ * stage's objects are deleted and gone before its shards are deleted and before the stage
+ * below it starts. Opted-out objects, objects handed to another StageSet and objects
+ * another tool took over are left alone. Returns the events to report; the caller removes
+ * the finalizer once this succeeds.
+ */
+export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
+  const kube = yield* KubeClient
+  const store = yield* InventoryStore
+  const events: Array<RunEvent> = []
+  const records = [...(yield* store.listStageSet(input.namespace, input.name))].sort(
+    (a, b) => b.position - a.position,
+  )
+  if (records.length === 0) return events
+  const others = new Set(
+    (yield* store.listAll())
+      .filter((r) => !(r.namespace === input.namespace && r.stageSet === input.name))
+      .flatMap((r) => r.shards.flatMap((s) => s.entries.map((e) => e.id))),
+  )
+  // In a terminating namespace our ServiceAccount may already be gone: never block it forever.
+  const namespaceTerminating = yield* kube
+    .get({ apiVersion: "v1", kind: "Namespace", name: input.namespace })
+    .pipe(
+      Effect.map((ns) => ns.metadata.deletionTimestamp !== undefined),
+      Effect.catchTag("KubeNotFound", () => Effect.succeed(true)),
+    )
+
+  const deleteOne = (member: Member): Effect.Effect<Deletion> => {
+    const key = keyOfRef(member.ref, member.entry.v)
+    const what = describeRef(member.ref)
+    return kube.get(key).pipe(
+      Effect.flatMap(
+        (live): Effect.Effect<Deletion, KubeError> =>
+          pruneVerdict(live, FIELD_MANAGER) !== "Delete"
+            ? Effect.succeed({ _tag: "Skipped" })
+            : kube
+                .delete(key, {
+                  propagationPolicy: "Background",
+                  ...(live.metadata.uid === undefined ? {} : { uid: live.metadata.uid }),
+                })
+                .pipe(Effect.as<Deletion>({ _tag: "Deleted", key })),
+      ),
+      Effect.catchTag("KubeNotFound", () => Effect.succeed<Deletion>({ _tag: "Skipped" })),
+      Effect.catchTag("KubeConflict", () => Effect.succeed<Deletion>({ _tag: "Skipped" })),
+      Effect.catchAll((error) =>
+        Effect.succeed<Deletion>(
+          namespaceTerminating && error._tag === "KubeForbidden"
+            ? { _tag: "Forced", what, message: error.message }
+            : { _tag: "Failed", what, message: error.message },
+        ),
+      ),
+    )
+  }
+
+  for (const record of records) {
+    const members = (yield* readMembers(record)).filter((m) => !others.has(m.entry.id))
+    const outcomes: Array<Deletion> = []
+    for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {
+      outcomes.push(
+        ...(yield* Effect.forEach(tier, (t) => deleteOne(t.member), {
+          concurrency: input.concurrency,
+        })),
+      )
+    }
+    for (const o of outcomes)
+      if (o._tag === "Forced")
+        events.push({
+          type: "Warning",
+          reason: "TeardownForced",
+          message: `gave up deleting ${o.what} in terminating namespace ${input.namespace}: ${o.message}`,
+        })
+    const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? [`${o.what}: ${o.message}`] : []))
+    if (failed.length > 0)
+      return yield* new TeardownFailed({ stage: record.stage, message: failed.join("; ") })
+    const deleted = outcomes.flatMap((o) => (o._tag === "Deleted" ? [o.key] : []))
+    yield* waitGone(deleted, input.stageTimeout(record.stage)).pipe(
+      Effect.catchTag("DeleteTimeout", (timeout) =>
+        Effect.fail(
+          new TeardownFailed({
+            stage: record.stage,
+            message: `still present after deletion: ${timeout.remaining.join(", ")}`,
+          }),
+        ),
+      ),
+    )
+    yield* store.deleteStage(record)
+    events.push({
+      type: "Normal",
+      reason: "StageTornDown",
+      message: `stage ${record.stage}: deleted ${deleted.length} objects and ${record.shards.length} inventory shards`,
+    })
+  }
+  return events
+})

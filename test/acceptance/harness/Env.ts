@@ -1,0 +1,75 @@
+import { Duration, Layer } from "effect"
+import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
+import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
+import type { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
+import type { KubeClient } from "../../../src/kube/KubeClient.ts"
+import {
+  defaultApiLimits,
+  resilientKubeClientLayer,
+} from "../../../src/kube/resilientKubeClient.ts"
+import type { ArtifactFetcher } from "../../../src/programs/ArtifactFetcher.ts"
+import type { Readiness } from "../../../src/programs/Readiness.ts"
+import {
+  defaultReconcileConfig,
+  ReconcileConfig,
+  type ReconcileConfigApi,
+} from "../../../src/programs/ReconcileConfig.ts"
+import { type Recorder, RecorderLayer, recordingKubeClient } from "./Recorder.ts"
+
+/** Everything a scenario's programs and assertions need. */
+export type ScenarioServices =
+  | KubeClient
+  | InventoryStore
+  | Readiness
+  | ReconcileConfig
+  | ArtifactFetcher
+  | Recorder
+
+/**
+ * Where a scenario runs: the in-memory API (a fresh cluster per test) or a real
+ * kube-apiserver (one shared control plane; each test uses its own namespaces and
+ * uniquely named cluster-scoped objects).
+ */
+export interface AcceptanceEnv {
+  readonly name: string
+  /** A KubeClient layer: a fresh in-memory cluster, or the live control plane. */
+  readonly kube: () => Layer.Layer<KubeClient>
+}
+
+export interface ScenarioOptions {
+  readonly mode: InventoryMode
+  readonly shardCap?: number
+  /** Overrides of the reconcile settings (timeouts). */
+  readonly config?: Partial<ReconcileConfigApi>
+}
+
+/** The services of one scenario run, over the given KubeClient layer. */
+export const scenarioLayer = (
+  kube: Layer.Layer<KubeClient>,
+  options: ScenarioOptions,
+): Layer.Layer<ScenarioServices> => {
+  const config: ReconcileConfigApi = {
+    ...defaultReconcileConfig,
+    inventoryMode: options.mode,
+    shardCap: options.shardCap ?? defaultReconcileConfig.shardCap,
+    defaultTimeout: Duration.seconds(30),
+    deleteTimeout: Duration.seconds(30),
+    ...options.config,
+  }
+  // The same retry policy and token bucket as production, behind the write recorder.
+  const resilient = resilientKubeClientLayer(defaultApiLimits).pipe(Layer.provide(kube))
+  const recorded = recordingKubeClient.pipe(
+    Layer.provideMerge(RecorderLayer),
+    Layer.provide(resilient),
+  )
+  return Layer.mergeAll(
+    InventoryStoreLive,
+    ReadinessKube({ recheckEvery: "1 second" }),
+    ArtifactFetcherInMemory(),
+    Layer.succeed(ReconcileConfig, config),
+  ).pipe(Layer.provideMerge(recorded))
+}
+
+export const MODES: ReadonlyArray<InventoryMode> = ["hybrid", "entries", "applyset"]

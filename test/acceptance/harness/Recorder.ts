@@ -1,0 +1,97 @@
+import { Context, Effect, Layer, Ref, Stream } from "effect"
+import { KubeClient, type KubeClientApi } from "../../../src/kube/KubeClient.ts"
+import type { KubeObject, ObjectKey } from "../../../src/kube/KubeObject.ts"
+
+/** One successful write the programs made, as the acceptance suite sees it. */
+export interface RecordedWrite {
+  readonly verb: "apply" | "create" | "update" | "updateStatus" | "delete"
+  readonly key: ObjectKey
+}
+
+/** Thrown (as a defect) into the program right after the write that was chosen to be the last. */
+export class SimulatedCrash {
+  readonly _tag = "SimulatedCrash"
+  readonly afterWrite: number
+  constructor(afterWrite: number) {
+    this.afterWrite = afterWrite
+  }
+}
+
+export interface RecorderApi {
+  readonly writes: Effect.Effect<ReadonlyArray<RecordedWrite>>
+  readonly clear: Effect.Effect<void>
+  /** The process "dies" right after its n-th successful write from now on (1-based); undefined disarms. */
+  readonly crashAfter: (n: number | undefined) => Effect.Effect<void>
+}
+
+export class Recorder extends Context.Tag("test/Recorder")<Recorder, RecorderApi>() {}
+
+const keyOf = (object: KubeObject): ObjectKey => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  name: object.metadata.name,
+  ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+})
+
+/**
+ * Wraps the KubeClient the programs see, in front of either the InMemory or the Live
+ * client, so the same scenario can list the writes it caused and be killed after any one
+ * of them (acceptance S13). The crash is a defect raised after the write reached the
+ * server, exactly what a process dying between two calls looks like to the cluster.
+ */
+export const RecorderLayer = Layer.effect(
+  Recorder,
+  Effect.gen(function* () {
+    const log = yield* Ref.make<ReadonlyArray<RecordedWrite>>([])
+    const crash = yield* Ref.make<{ at: number | undefined; seen: number }>({
+      at: undefined,
+      seen: 0,
+    })
+    return {
+      writes: Ref.get(log),
+      clear: Ref.set(log, []),
+      crashAfter: (n) => Ref.set(crash, { at: n, seen: 0 }),
+      record: (write: RecordedWrite) =>
+        Effect.gen(function* () {
+          yield* Ref.update(log, (l) => [...l, write])
+          const state = yield* Ref.updateAndGet(crash, (c) => ({ ...c, seen: c.seen + 1 }))
+          if (state.at !== undefined && state.seen === state.at) {
+            yield* Ref.set(crash, { at: undefined, seen: 0 })
+            return yield* Effect.die(new SimulatedCrash(state.at))
+          }
+        }),
+    } as RecorderApi & { record: (w: RecordedWrite) => Effect.Effect<void> }
+  }),
+)
+
+/** KubeClient in front of the inner one, reporting every successful write to the Recorder. */
+export const recordingKubeClient = Layer.effect(
+  KubeClient,
+  Effect.gen(function* () {
+    const inner = yield* KubeClient
+    const recorder = (yield* Recorder) as RecorderApi & {
+      record: (w: RecordedWrite) => Effect.Effect<void>
+    }
+    const wrap = (client: KubeClientApi): KubeClientApi => {
+      const after =
+        <A>(verb: RecordedWrite["verb"], key: ObjectKey) =>
+        (effect: Effect.Effect<A, import("../../../src/kube/KubeError.ts").KubeError>) =>
+          Effect.tap(effect, () => recorder.record({ verb, key }))
+      return {
+        ...client,
+        apply: (object, options) =>
+          options.dryRun === true
+            ? client.apply(object, options)
+            : after<KubeObject>("apply", keyOf(object))(client.apply(object, options)),
+        create: (object) => after<KubeObject>("create", keyOf(object))(client.create(object)),
+        update: (object) => after<KubeObject>("update", keyOf(object))(client.update(object)),
+        updateStatus: (object) =>
+          after<KubeObject>("updateStatus", keyOf(object))(client.updateStatus(object)),
+        delete: (key, options) => after<void>("delete", key)(client.delete(key, options)),
+        watch: (kind, options) => Stream.suspend(() => client.watch(kind, options)),
+        impersonate: (username) => wrap(client.impersonate(username)),
+      }
+    }
+    return wrap(inner)
+  }),
+)

@@ -1,0 +1,177 @@
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { expect, layer } from "@effect/vitest"
+import { KubeConfig } from "@kubernetes/client-node"
+import { ConfigProvider, Duration, Effect, Layer } from "effect"
+import { inject } from "vitest"
+import { makeKubeClientLive } from "../../layers/KubeClient.live.ts"
+import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
+import { KubeClient } from "../../src/kube/KubeClient.ts"
+import { eventually, LiveKubeClient, testNamespace } from "./support.ts"
+
+const tempDir = Effect.acquireRelease(
+  Effect.promise(() => mkdtemp(join(tmpdir(), "stageset-auth-"))),
+  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
+)
+
+/** The run's kubeconfig with its user replaced, written to `dir`. */
+const kubeconfigWithUser = (dir: string, user: Record<string, unknown>) =>
+  Effect.promise(async () => {
+    const admin = new KubeConfig()
+    admin.loadFromFile(inject("kubeconfig"))
+    const cluster = admin.getCurrentCluster()!
+    const config = {
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [
+        {
+          name: "c",
+          cluster: {
+            server: cluster.server,
+            ...(cluster.caFile ? { "certificate-authority": cluster.caFile } : {}),
+            ...(cluster.caData ? { "certificate-authority-data": cluster.caData } : {}),
+            ...(cluster.skipTLSVerify ? { "insecure-skip-tls-verify": true } : {}),
+          },
+        },
+      ],
+      users: [{ name: "u", user }],
+      contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+      "current-context": "ctx",
+    }
+    const path = join(dir, `kubeconfig-${Object.keys(user).join("-")}`)
+    await writeFile(path, JSON.stringify(config))
+    return path
+  })
+
+const clientFor = (path: string) =>
+  Effect.flatMap(loadKubeConfig({ kubeconfigPath: path, homeConfig: false }), ({ kubeconfig }) =>
+    makeKubeClientLive({ kubeconfig }),
+  )
+
+layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: authentication", (it) => {
+  it.scoped("bearer tokens, from the kubeconfig and from an exec plugin; a bad token is 401", () =>
+    Effect.gen(function* () {
+      const kube = yield* KubeClient
+      const ns = yield* testNamespace("auth")
+      yield* kube.create({
+        apiVersion: "v1",
+        kind: "ServiceAccount",
+        metadata: { name: "robot", namespace: ns },
+      })
+      // A legacy token Secret: the serviceaccount-token controller fills in the token.
+      yield* kube.create({
+        apiVersion: "v1",
+        kind: "Secret",
+        type: "kubernetes.io/service-account-token",
+        metadata: {
+          name: "robot-token",
+          namespace: ns,
+          annotations: { "kubernetes.io/service-account.name": "robot" },
+        },
+      })
+      const token = yield* eventually(
+        Effect.flatMap(
+          kube.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "robot-token" }),
+          (s) => {
+            const data = (s.data ?? {}) as Record<string, string>
+            return data.token
+              ? Effect.succeed(Buffer.from(data.token, "base64").toString("utf8"))
+              : Effect.fail("no token yet")
+          },
+        ),
+        Duration.seconds(30),
+      )
+      const dir = yield* tempDir
+      const identity = `system:serviceaccount:${ns}:robot`
+
+      const withToken = yield* clientFor(yield* kubeconfigWithUser(dir, { token }))
+      const denied = yield* Effect.flip(
+        withToken.list({ apiVersion: "v1", kind: "ConfigMap" }, { namespace: ns }),
+      )
+      // Authenticated as the ServiceAccount (403 names it), not anonymous (401).
+      expect(denied._tag).toBe("KubeForbidden")
+      expect(denied.message).toContain(identity)
+
+      const plugin = join(dir, "credential-plugin.sh")
+      const credential = {
+        apiVersion: "client.authentication.k8s.io/v1",
+        kind: "ExecCredential",
+        status: { token },
+      }
+      yield* Effect.promise(async () => {
+        await writeFile(plugin, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(credential)}\nJSON\n`)
+        await chmod(plugin, 0o755)
+      })
+      const withExec = yield* clientFor(
+        yield* kubeconfigWithUser(dir, {
+          exec: {
+            apiVersion: "client.authentication.k8s.io/v1",
+            command: plugin,
+            interactiveMode: "Never",
+          },
+        }),
+      )
+      const execDenied = yield* Effect.flip(
+        withExec.list({ apiVersion: "v1", kind: "ConfigMap" }, { namespace: ns }),
+      )
+      expect(execDenied.message).toContain(identity)
+
+      const withBadToken = yield* clientFor(
+        yield* kubeconfigWithUser(dir, { token: "not-a-token" }),
+      )
+      const unauthorized = yield* Effect.flip(
+        withBadToken.get({ apiVersion: "v1", kind: "Namespace", name: ns }),
+      )
+      expect(unauthorized._tag).toBe("KubeForbidden")
+      if (unauthorized._tag === "KubeForbidden") expect(unauthorized.status).toBe(401)
+    }),
+  )
+
+  it.scoped(
+    "resolution order: --kubeconfig, then KUBECONFIG; no silent ~/.kube/config when disabled",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        const real = inject("kubeconfig")
+        const env = (map: Record<string, string>) =>
+          Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(map))))
+        // Several files: merged, and the first one that names a current-context wins.
+        const other = join(dir, "other-kubeconfig")
+        yield* Effect.promise(() =>
+          writeFile(
+            other,
+            JSON.stringify({
+              apiVersion: "v1",
+              kind: "Config",
+              clusters: [{ name: "other", cluster: { server: "https://127.0.0.1:1" } }],
+              users: [{ name: "other", user: {} }],
+              contexts: [{ name: "other", context: { cluster: "other", user: "other" } }],
+              "current-context": "other",
+            }),
+          ),
+        )
+        const fromEnv = yield* loadKubeConfig({ homeConfig: false }).pipe(
+          Effect.provide(env({ KUBECONFIG: `${real}:${other}` })),
+        )
+        const admin = new KubeConfig()
+        admin.loadFromFile(real)
+        expect(fromEnv.kubeconfig.getCurrentContext()).toBe(admin.getCurrentContext())
+        expect(fromEnv.kubeconfig.getContextObject("other")).not.toBeNull()
+        expect(fromEnv.origin).toBe("KUBECONFIG")
+        const flag = yield* loadKubeConfig({ kubeconfigPath: real }).pipe(
+          Effect.provide(env({ KUBECONFIG: join(dir, "does-not-exist") })),
+        )
+        expect(flag.origin).toBe("flag")
+        const nothing = yield* Effect.flip(
+          loadKubeConfig({ homeConfig: false, inCluster: false }).pipe(Effect.provide(env({}))),
+        )
+        expect(nothing._tag).toBe("KubeConfigError")
+        expect(nothing.message).toContain("no cluster configured")
+        const badContext = yield* Effect.flip(
+          loadKubeConfig({ kubeconfigPath: real, context: "nope" }),
+        )
+        expect(badContext.message).toContain('context "nope"')
+      }),
+  )
+})
