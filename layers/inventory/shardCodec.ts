@@ -1,4 +1,5 @@
 import type { Entry } from "../../src/inventory/Entry.ts"
+import { formatList, parseList } from "../../src/inventory/GroupKinds.ts"
 import {
   API_VERSION,
   APPLYSET_ADDITIONAL_NAMESPACES,
@@ -28,15 +29,6 @@ export interface ShardContent {
   readonly applySet: ApplySetMeta | undefined
 }
 
-const joinList = (values: ReadonlyArray<string>): string => values.join(",")
-const splitList = (value: string | undefined): ReadonlyArray<string> =>
-  value === undefined
-    ? []
-    : value
-        .split(",")
-        .map((part) => part.trim())
-        .filter((part) => part !== "")
-
 /**
  * The StageInventory object for one shard, as the controller applies it. Shards carry our
  * finalizer so that a namespace deletion cannot remove the record before teardown has
@@ -53,9 +45,9 @@ export const encodeShard = (content: ShardContent): KubeObject => {
   if (meta !== undefined) {
     labels[APPLYSET_ID] = meta.id
     annotations[APPLYSET_TOOLING] = meta.tooling
-    annotations[APPLYSET_CONTAINS_GROUP_KINDS] = joinList(meta.groupKinds)
+    annotations[APPLYSET_CONTAINS_GROUP_KINDS] = formatList(meta.groupKinds)
     if (meta.additionalNamespaces.length > 0)
-      annotations[APPLYSET_ADDITIONAL_NAMESPACES] = joinList(meta.additionalNamespaces)
+      annotations[APPLYSET_ADDITIONAL_NAMESPACES] = formatList(meta.additionalNamespaces)
   }
   const sorted = [...content.entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
   return {
@@ -116,8 +108,8 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
         : {
             id,
             tooling: annotations[APPLYSET_TOOLING] ?? "",
-            groupKinds: splitList(annotations[APPLYSET_CONTAINS_GROUP_KINDS]),
-            additionalNamespaces: splitList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
+            groupKinds: parseList(annotations[APPLYSET_CONTAINS_GROUP_KINDS]),
+            additionalNamespaces: parseList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
           },
     terminating: object.metadata.deletionTimestamp !== undefined,
   }
