@@ -1,0 +1,90 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Layer } from "effect"
+import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { entryOf } from "../../../src/inventory/EntryId.ts"
+import { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
+
+const entries = (n: number, from = 0) =>
+  Array.from({ length: n }, (_, i) =>
+    entryOf(
+      {
+        group: "",
+        kind: "ConfigMap",
+        namespace: "app",
+        name: `cm-${String(from + i).padStart(4, "0")}`,
+      },
+      "v1",
+    ),
+  )
+const ref = { namespace: "app", stageSet: "ss", stage: "s" }
+const desired = (n: number) => ({
+  position: 0,
+  entries: entries(n),
+  tracksEntries: true,
+  applySet: undefined,
+})
+const withNamespace = Layer.effectDiscard(
+  Effect.flatMap(KubeClient, (kube) =>
+    kube.create({ apiVersion: "v1", kind: "Namespace", metadata: { name: "app" } }),
+  ),
+)
+const layer = Layer.merge(InventoryStoreLive, withNamespace).pipe(
+  Layer.provideMerge(KubeClientInMemory),
+  Layer.orDie,
+)
+
+const shardWrites = Effect.gen(function* () {
+  const driver = yield* InMemoryDriver
+  return (yield* driver.writeLog).filter((w) => w.key.kind === "StageInventory" && w.changed)
+})
+
+describe("InventoryStore over the in-memory API", () => {
+  it.effect("writes only the shard that gains an entry, and nothing when nothing changed", () =>
+    Effect.gen(function* () {
+      const store = yield* InventoryStore
+      const driver = yield* InMemoryDriver
+      const empty = yield* store.readStage(ref)
+      const nine = yield* store.writeStage(empty, desired(9), 3)
+      expect(nine.shards.map((s) => s.entries.length)).toEqual([3, 3, 3])
+      yield* driver.clearLogs
+      const ten = yield* store.writeStage(yield* store.readStage(ref), desired(10), 3)
+      expect(ten.shards.map((s) => s.entries.length)).toEqual([3, 3, 3, 1])
+      expect((yield* shardWrites).map((w) => w.key.name)).toEqual(["ss-s-3"])
+      yield* driver.clearLogs
+      yield* store.writeStage(yield* store.readStage(ref), desired(10), 3)
+      expect(yield* shardWrites).toEqual([])
+    }).pipe(Effect.provide(layer)),
+  )
+
+  it.effect("deletes shards highest first and releases their finalizer", () =>
+    Effect.gen(function* () {
+      const store = yield* InventoryStore
+      const driver = yield* InMemoryDriver
+      const record = yield* store.writeStage(yield* store.readStage(ref), desired(7), 3)
+      yield* driver.clearLogs
+      yield* store.deleteStage(record)
+      const deletes = (yield* driver.writeLog)
+        .filter((w) => w.verb === "delete")
+        .map((w) => w.key.name)
+      expect(deletes).toEqual(["ss-s-2", "ss-s-1", "ss-s-0"])
+      expect(yield* driver.objects({ kind: "StageInventory" })).toEqual([])
+    }).pipe(Effect.provide(layer)),
+  )
+
+  it.effect(
+    "refuses to write over a shard that names another owner (names are not injective)",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* InventoryStore
+        // StageSet "a-b" with stage "c" and StageSet "a" with stage "b-c" both give a-b-c-0.
+        const first = { namespace: "app", stageSet: "a-b", stage: "c" }
+        yield* store.writeStage(yield* store.readStage(first), desired(1), 10)
+        const second = { namespace: "app", stageSet: "a", stage: "b-c" }
+        const error = yield* Effect.flip(store.readStage(second))
+        expect(error._tag).toBe("InventoryCollision")
+        expect(error.message).toContain("belongs to StageSet a-b")
+      }).pipe(Effect.provide(layer)),
+  )
+})
