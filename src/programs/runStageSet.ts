@@ -3,6 +3,7 @@ import { commonMode, type InventoryMode } from "../inventory/InventoryMode.ts"
 import { type Member, settleRecord } from "../inventory/RecordPlan.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
 import { pruneStage } from "./pruneStage.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
@@ -64,6 +65,18 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
 ) {
   const config = yield* ReconcileConfig
   const store = yield* InventoryStore
+  // With serviceAccountName every call on the StageSet's objects is made as that identity,
+  // so the API server's RBAC decides what a stage may touch; the inventory, readiness and
+  // status stay the controller's own.
+  const kube = yield* KubeClient
+  const actor =
+    stageSet.serviceAccountName === undefined
+      ? kube
+      : kube.impersonate(
+          `system:serviceaccount:${stageSet.namespace}:${stageSet.serviceAccountName}`,
+        )
+  const asActor = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.provideService(effect, KubeClient, actor)
   const events: Array<RunEvent> = []
   const progress: Array<StageProgress> = rendered.map((r) => {
     const record = current.get(r.stage.name)
@@ -93,7 +106,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
     const outcome = yield* Effect.either(
       Effect.gen(function* () {
         const before = records.get(name)!
-        const result = yield* applyStage(stageSet, stage, before)
+        const result = yield* asActor(applyStage(stageSet, stage, before))
         records.set(name, result.record)
         applied += result.applied
         yield* setPhase(i, {
@@ -142,15 +155,17 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       const desired = desiredBy.get(name)!
       const otherStagesDesired = new Set([...allDesired].filter((id) => !desired.has(id)))
       const members = yield* readMembers(record)
-      const result = yield* pruneStage({
-        stage: name,
-        members,
-        desired,
-        otherStagesDesired,
-        otherStageSetsInventory: others,
-        pruneEnabled: stage.stage.prune !== false,
-        concurrency: config.applyConcurrency,
-      })
+      const result = yield* asActor(
+        pruneStage({
+          stage: name,
+          members,
+          desired,
+          otherStagesDesired,
+          otherStageSetsInventory: others,
+          pruneEnabled: stage.stage.prune !== false,
+          concurrency: config.applyConcurrency,
+        }),
+      )
       pruned += result.deleted.length
       if (result.deleted.length > 0)
         events.push({
@@ -178,15 +193,17 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       .sort((a, b) => b.position - a.position)
     for (const record of removed) {
       const members = yield* readMembers(record)
-      const result = yield* pruneStage({
-        stage: record.stage,
-        members,
-        desired: new Set(),
-        otherStagesDesired: allDesired,
-        otherStageSetsInventory: others,
-        pruneEnabled: true,
-        concurrency: config.applyConcurrency,
-      })
+      const result = yield* asActor(
+        pruneStage({
+          stage: record.stage,
+          members,
+          desired: new Set(),
+          otherStagesDesired: allDesired,
+          otherStageSetsInventory: others,
+          pruneEnabled: true,
+          concurrency: config.applyConcurrency,
+        }),
+      )
       pruned += result.deleted.length
       if (result.failed.length === 0) {
         yield* store.deleteStage(record)
