@@ -4,6 +4,8 @@ import { type Member, settleRecord } from "../inventory/RecordPlan.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
+import { ArtifactFetcher } from "./ArtifactFetcher.ts"
+import { claimedElsewhere } from "./claimedElsewhere.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
 import { pruneStage } from "./pruneStage.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
@@ -134,18 +136,15 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       rendered.map((r) => [r.stage.name, new Set(r.members.map((m) => m.entry.id))]),
     )
     const allDesired = new Set(rendered.flatMap((r) => r.members.map((m) => m.entry.id)))
-    const otherStageSets = store.listAll().pipe(
-      Effect.map(
-        (all) =>
-          new Set(
-            all
-              .filter((r) => !(r.namespace === stageSet.namespace && r.stageSet === stageSet.name))
-              .flatMap((r) => r.shards.flatMap((s) => s.entries.map((e) => e.id))),
-          ),
-      ),
+    // Read as the controller (not the impersonated identity), once, and only when a stage
+    // has something to prune.
+    const fetcher = yield* ArtifactFetcher
+    const others = yield* claimedElsewhere(stageSet).pipe(
+      Effect.provideService(KubeClient, kube),
+      Effect.provideService(InventoryStore, store),
+      Effect.provideService(ArtifactFetcher, fetcher),
       Effect.cached,
     )
-    const others = yield* otherStageSets
     const pruneFailures: Array<string> = []
 
     for (let i = rendered.length - 1; i >= 0; i--) {

@@ -1,10 +1,37 @@
 import { KubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
+import { inMemoryFaults } from "./harness/faultInjector.ts"
+import { backupRestore } from "./scenarios/backupRestore.ts"
+import { badInput } from "./scenarios/badInput.ts"
+import { conflicts } from "./scenarios/conflicts.ts"
+import { crashRecovery } from "./scenarios/crashRecovery.ts"
+import { crdThenCr } from "./scenarios/crdThenCr.ts"
+import { apiFaults } from "./scenarios/faults.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
+import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
+import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
+import { ownership } from "./scenarios/ownership.ts"
+import { sharding } from "./scenarios/sharding.ts"
+import { teardown } from "./scenarios/teardown.ts"
 
 // Every scenario against the in-memory API server: a fresh cluster per test.
-const env: AcceptanceEnv = { name: "in-memory", kube: () => KubeClientInMemory }
+const env: AcceptanceEnv = {
+  name: "in-memory",
+  kube: () => KubeClientInMemory,
+  faults: inMemoryFaults,
+}
 
 inventoryBasics(env)
 nameCollision(env)
+sharding(env)
+teardown(env)
+modeSwitch(env)
+crashRecovery(env)
+ownership(env)
+crdThenCr(env)
+conflicts(env)
+badInput(env)
+makeBeforeBreak(env)
+apiFaults(env)
+backupRestore(env)

@@ -2,14 +2,41 @@ import { Effect } from "effect"
 import { beforeAll } from "vitest"
 import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
+import { liveFaults } from "./harness/faultProxy.ts"
 import { installCrds } from "./harness/installCrds.ts"
+import { backupRestore } from "./scenarios/backupRestore.ts"
+import { badInput } from "./scenarios/badInput.ts"
+import { conflicts } from "./scenarios/conflicts.ts"
+import { crashRecovery } from "./scenarios/crashRecovery.ts"
+import { crdThenCr } from "./scenarios/crdThenCr.ts"
+import { apiFaults } from "./scenarios/faults.ts"
+import { impersonation } from "./scenarios/impersonation.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
+import { kubectlInterop } from "./scenarios/kubectlInterop.ts"
+import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
+import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
+import { ownership } from "./scenarios/ownership.ts"
+import { sharding } from "./scenarios/sharding.ts"
+import { teardown } from "./scenarios/teardown.ts"
 
 // Every scenario against the real kube-apiserver (local control plane or STAGESET_TEST_KUBECONFIG).
-const env: AcceptanceEnv = { name: "live", kube: () => LiveKubeClient }
+const env: AcceptanceEnv = { name: "live", kube: () => LiveKubeClient, faults: liveFaults }
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)
 
 inventoryBasics(env)
 nameCollision(env)
+sharding(env)
+impersonation(env)
+teardown(env)
+modeSwitch(env)
+crashRecovery(env)
+ownership(env)
+crdThenCr(env)
+conflicts(env)
+badInput(env)
+makeBeforeBreak(env)
+apiFaults(env)
+backupRestore(env)
+kubectlInterop(env)

@@ -1,4 +1,4 @@
-import { Duration, Layer } from "effect"
+import { Duration, type Effect, Layer, type Scope } from "effect"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
@@ -16,6 +16,7 @@ import {
   ReconcileConfig,
   type ReconcileConfigApi,
 } from "../../../src/programs/ReconcileConfig.ts"
+import type { FaultsCapability } from "./faultInjector.ts"
 import { type Recorder, RecorderLayer, recordingKubeClient } from "./Recorder.ts"
 
 /** Everything a scenario's programs and assertions need. */
@@ -36,7 +37,19 @@ export interface AcceptanceEnv {
   readonly name: string
   /** A KubeClient layer: a fresh in-memory cluster, or the live control plane. */
   readonly kube: () => Layer.Layer<KubeClient>
+  /** A cluster whose API faults on request (S17): the in-memory driver, or a proxy in front of the live server. */
+  readonly faults?: FaultsCapability
 }
+
+/**
+ * One cluster shared by several layer builds within a test (a controller restart, a changed
+ * flag): the env's KubeClient layer is built on first use and reused by every
+ * `scenarioLayer(cluster, ...)` until the test's scope closes. `env.kube()` alone gives the
+ * in-memory env a fresh cluster per build.
+ */
+export const sharedCluster = (
+  env: AcceptanceEnv,
+): Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope> => Layer.memoize(env.kube())
 
 export interface ScenarioOptions {
   readonly mode: InventoryMode

@@ -1,0 +1,211 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { stageApplySetId } from "../../../src/inventory/ApplySetId.ts"
+import { APPLYSET_PART_OF } from "../../../src/inventory/Labels.ts"
+import type { KubeObject, ObjectKey } from "../../../src/kube/KubeObject.ts"
+import { controller, stuckDeployment, uidOf, writesTo } from "../harness/controller.ts"
+import { type AcceptanceEnv, MODES, type ScenarioServices, sharedCluster } from "../harness/Env.ts"
+import {
+  cmKey,
+  configMap,
+  createNamespace,
+  entryIds,
+  getObject,
+  reconcile,
+  setSource,
+  setStageSet,
+  shardsOf,
+  uniqueName,
+  yamlOf,
+} from "../harness/fixtures.ts"
+import { Recorder } from "../harness/Recorder.ts"
+
+const cms = (...names: ReadonlyArray<string>): Array<KubeObject> => names.map((n) => configMap(n))
+
+const ready = { _tag: "Ready" }
+
+/** S10, S11, S20: ownership moves between stages and StageSets without a delete. */
+export const ownership = (env: AcceptanceEnv) =>
+  describe.each(MODES)(`ownership [${env.name}] mode=%s`, (mode) => {
+    const tracksEntries = mode !== "applyset"
+    const run = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+      Effect.flatMap(sharedCluster(env), (cluster) => controller(cluster, { mode })(body))
+
+    /** Where `name` is recorded: in entries modes the stage's entries, in applyset mode its part-of label. */
+    const expectOwnedBy = (ns: string, stageSet: string, stage: string, name: string) =>
+      Effect.gen(function* () {
+        const live = yield* getObject(cmKey(ns, name))
+        expect(live, name).toBeDefined()
+        expect(live?.metadata.labels?.[APPLYSET_PART_OF], name).toBe(
+          mode === "entries" ? undefined : stageApplySetId(ns, stageSet, stage),
+        )
+        if (tracksEntries)
+          expect(entryIds(yield* shardsOf(ns, stageSet), stage)).toContain(
+            `${ns}_${name}__ConfigMap`,
+          )
+      })
+
+    const expectNotListed = (
+      ns: string,
+      stageSet: string,
+      stage: string | undefined,
+      name: string,
+    ) =>
+      Effect.gen(function* () {
+        if (tracksEntries)
+          expect(entryIds(yield* shardsOf(ns, stageSet), stage)).not.toContain(
+            `${ns}_${name}__ConfigMap`,
+          )
+      })
+
+    /** No delete of `key` was ever sent by this controller process, and its uid did not change. */
+    const expectNeverDeleted = (key: ObjectKey, uid: string | undefined) =>
+      Effect.gen(function* () {
+        expect(uid).toBeDefined()
+        const writes = yield* (yield* Recorder).writes
+        expect(writesTo(writes, key).filter((w) => w.verb === "delete")).toEqual([])
+        expect(yield* uidOf(key)).toBe(uid)
+      })
+
+    it.scopedLive("S10: an object moving between stages is never deleted", () =>
+      run(
+        Effect.gen(function* () {
+          const ns = uniqueName("s10")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("x", "a")) })
+          yield* setSource(ns, "src-1", { "o.yaml": yamlOf(cms("b")) })
+          yield* setStageSet(ns, "ss", [
+            { name: "s0", source: "src-0" },
+            { name: "s1", source: "src-1" },
+          ])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+          const uid = yield* uidOf(cmKey(ns, "x"))
+
+          // Forward: stage 0 -> stage 1.
+          yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("a")) })
+          yield* setSource(ns, "src-1", { "o.yaml": yamlOf(cms("b", "x")) })
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+          yield* expectNeverDeleted(cmKey(ns, "x"), uid)
+          yield* expectOwnedBy(ns, "ss", "s1", "x")
+          yield* expectNotListed(ns, "ss", "s0", "x")
+          if (tracksEntries) {
+            const shards = yield* shardsOf(ns, "ss")
+            expect(entryIds(shards, "s0")).toEqual([`${ns}_a__ConfigMap`])
+            expect(entryIds(shards, "s1")).toEqual([`${ns}_b__ConfigMap`, `${ns}_x__ConfigMap`])
+          }
+
+          // And back: stage 1 -> stage 0.
+          yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("a", "x")) })
+          yield* setSource(ns, "src-1", { "o.yaml": yamlOf(cms("b")) })
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+          yield* expectNeverDeleted(cmKey(ns, "x"), uid)
+          yield* expectOwnedBy(ns, "ss", "s0", "x")
+          yield* expectNotListed(ns, "ss", "s1", "x")
+        }),
+      ),
+    )
+
+    it.scopedLive(
+      "S11: a stage removed from spec.stages is pruned after the remaining stages are Ready",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("s11")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("a")) })
+            yield* setSource(ns, "src-1", { "o.yaml": yamlOf(cms("dropped", "moved")) })
+            yield* setSource(ns, "src-2", { "o.yaml": yamlOf(cms("c")) })
+            const stage2 = {
+              name: "s2",
+              source: "src-2",
+              extra: { readyChecks: { timeout: "2s" } },
+            }
+            yield* setStageSet(ns, "ss", [
+              { name: "s0", source: "src-0" },
+              { name: "s1", source: "src-1" },
+              stage2,
+            ])
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            const movedUid = yield* uidOf(cmKey(ns, "moved"))
+            const removedShards = (yield* shardsOf(ns, "ss")).filter(
+              (s) => s.metadata.labels?.["stages.metio.wtf/stage"] === "s1",
+            )
+            expect(removedShards.length).toBe(1)
+
+            // s1 leaves the spec and hands `moved` to s0, while s2 cannot become Ready.
+            yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("a", "moved")) })
+            yield* setSource(ns, "src-2", {
+              "o.yaml": yamlOf([configMap("c"), stuckDeployment("stuck")]),
+            })
+            yield* setStageSet(ns, "ss", [{ name: "s0", source: "src-0" }, stage2])
+            const failed = yield* reconcile(ns, "ss")
+            expect(failed.outcome._tag).toBe("Failed")
+            expect(yield* getObject(cmKey(ns, "dropped"))).toBeDefined()
+            expect(
+              (yield* shardsOf(ns, "ss")).some(
+                (s) => s.metadata.labels?.["stages.metio.wtf/stage"] === "s1",
+              ),
+            ).toBe(true)
+
+            // s2 fixed: now the removed stage is pruned, after the walk.
+            yield* setSource(ns, "src-2", { "o.yaml": yamlOf(cms("c")) })
+            const recorder = yield* Recorder
+            const before = (yield* recorder.writes).length
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            const writes = (yield* recorder.writes).slice(before)
+            expect(yield* getObject(cmKey(ns, "dropped"))).toBeUndefined()
+            expect(
+              (yield* shardsOf(ns, "ss")).map((s) => s.metadata.labels?.["stages.metio.wtf/stage"]),
+            ).toEqual(["s0", "s2"])
+            yield* expectNeverDeleted(cmKey(ns, "moved"), movedUid)
+            yield* expectOwnedBy(ns, "ss", "s0", "moved")
+            const removedDeletes = writes.flatMap((w, i) =>
+              w.verb === "delete" && (w.key.name === "dropped" || w.key.name.startsWith("ss-s1-"))
+                ? [{ i, name: w.key.name }]
+                : [],
+            )
+            expect(removedDeletes.map((d) => d.name)).toEqual(["dropped", "ss-s1-0"])
+            const lastApply = writes.findLastIndex(
+              (w) => w.verb === "apply" && w.key.kind !== "StageInventory",
+            )
+            expect(lastApply).toBeGreaterThanOrEqual(0)
+            expect(removedDeletes[0]!.i).toBeGreaterThan(lastApply)
+          }),
+        ),
+    )
+
+    describe.each(["first then second", "second then first"] as const)("S20 order: %s", (order) => {
+      it.scopedLive("S20: an object handed to another StageSet is never deleted", () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("s20")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src-first", { "o.yaml": yamlOf(cms("x", "f")) })
+            yield* setSource(ns, "src-second", { "o.yaml": yamlOf(cms("s")) })
+            yield* setStageSet(ns, "first", [{ name: "app", source: "src-first" }])
+            yield* setStageSet(ns, "second", [{ name: "app", source: "src-second" }])
+            expect((yield* reconcile(ns, "first")).outcome).toEqual(ready)
+            expect((yield* reconcile(ns, "second")).outcome).toEqual(ready)
+            const uid = yield* uidOf(cmKey(ns, "x"))
+            yield* expectOwnedBy(ns, "first", "app", "x")
+
+            yield* setSource(ns, "src-first", { "o.yaml": yamlOf(cms("f")) })
+            yield* setSource(ns, "src-second", { "o.yaml": yamlOf(cms("s", "x")) })
+            const sequence =
+              order === "first then second" ? ["first", "second"] : ["second", "first"]
+            for (const name of sequence)
+              expect((yield* reconcile(ns, name)).outcome, name).toEqual(ready)
+            // Once more each: the steady state keeps it too.
+            for (const name of sequence)
+              expect((yield* reconcile(ns, name)).outcome, name).toEqual(ready)
+
+            yield* expectNeverDeleted(cmKey(ns, "x"), uid)
+            yield* expectOwnedBy(ns, "second", "app", "x")
+            yield* expectNotListed(ns, "first", undefined, "x")
+            expect(yield* getObject(cmKey(ns, "f"))).toBeDefined()
+            expect(yield* getObject(cmKey(ns, "s"))).toBeDefined()
+          }),
+        ),
+      )
+    })
+  })
