@@ -211,7 +211,14 @@ const proxied = (
     const config = {
       apiVersion: "v1",
       kind: "Config",
-      clusters: [{ name: "proxy", cluster: { server: `http://127.0.0.1:${proxy.port}` } }],
+      clusters: [
+        {
+          name: "proxy",
+          // client-node refuses a plain-HTTP server unless TLS verification is declared off;
+          // there is no TLS on this loopback hop to verify (the proxy speaks TLS upstream).
+          cluster: { server: `http://127.0.0.1:${proxy.port}`, "insecure-skip-tls-verify": true },
+        },
+      ],
       users: [{ name: "proxy", user: {} }],
       contexts: [
         { name: "proxy", context: { cluster: "proxy", user: "proxy", namespace: "default" } },
