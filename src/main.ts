@@ -1,7 +1,31 @@
-// The controller process (flags -> layers -> watch/queue/reconcile) is the next milestone
-// (issue "The controller process"). Until it lands, `npm start` says so instead of
-// pretending: the reconcile programs are usable from tests and code today.
-process.stderr.write(
-  "stageset-controller: the controller process is not built yet; the reconcile, prune, shard and teardown programs are in src/programs and run in `npm test` against in-memory and real API servers.\n",
+import { Command, ValidationError } from "@effect/cli"
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect } from "effect"
+import { controllerOptions } from "./controller/Flags.ts"
+import { runProcess } from "./controller/runProcess.ts"
+import { CONTROLLER_VERSION } from "./version.ts"
+
+// The controller binary (the container's entry point): flags -> layers -> watch/queue/reconcile.
+const command = Command.make("stageset-controller", { flags: controllerOptions }, ({ flags }) =>
+  runProcess(flags),
+).pipe(
+  Command.withDescription(
+    "Rolls out StageSets: ordered stages of manifests, recorded in StageInventory shards, pruned and torn down in order.",
+  ),
 )
-process.exitCode = 1
+
+const cli = Command.run(command, { name: "stageset-controller", version: CONTROLLER_VERSION })
+
+// runMain interrupts the program on SIGTERM/SIGINT, so scopes close: the lease is released
+// and the endpoints stop; exit code 0 for an interrupted run, 1 for a failure.
+// A flag error was already printed by the CLI with the usage: exit 2 like other CLIs do.
+// Everything else is logged by runProcess in the configured log format.
+cli(process.argv).pipe(
+  Effect.catchIf(ValidationError.isValidationError, () =>
+    Effect.sync(() => {
+      process.exitCode = 2
+    }),
+  ),
+  Effect.provide(NodeContext.layer),
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true }),
+)

@@ -1,0 +1,92 @@
+import type { KubeConfig } from "@kubernetes/client-node"
+import { Duration, Layer, Logger, LogLevel } from "effect"
+import { ControllerConfig, defaultControllerConfig } from "../src/controller/ControllerConfig.ts"
+import type { EventRecorder } from "../src/controller/EventRecorder.ts"
+import type { ControllerFlags } from "../src/controller/Flags.ts"
+import type { InventoryStore } from "../src/inventory-store/InventoryStore.ts"
+import { instrumentedKubeClientLayer } from "../src/kube/instrumentedKubeClient.ts"
+import { KubeClient } from "../src/kube/KubeClient.ts"
+import { resilientKubeClientLayer } from "../src/kube/resilientKubeClient.ts"
+import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
+import type { Readiness } from "../src/programs/Readiness.ts"
+import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
+import { EventRecorderKube } from "./EventRecorder.kube.ts"
+import { InventoryStoreLive } from "./InventoryStore.live.ts"
+import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { ReadinessKube } from "./Readiness.kube.ts"
+
+/** Everything the controller loop needs, as the process builds it. */
+export type ControllerServices =
+  | KubeClient
+  | InventoryStore
+  | Readiness
+  | ReconcileConfig
+  | ArtifactFetcher
+  | ControllerConfig
+  | EventRecorder
+
+export interface ProcessIdentity {
+  /** Who this process is: the pod name (hostname) plus a random suffix. */
+  readonly identity: string
+  readonly version: string
+}
+
+/**
+ * The composition root of the controller process: the Live KubeClient over the resolved
+ * kubeconfig, wrapped once in the process's token bucket and retry policy, and every other
+ * service over that one client.
+ */
+export const controllerLayer = (
+  flags: ControllerFlags,
+  kubeconfig: KubeConfig,
+  who: ProcessIdentity,
+): Layer.Layer<ControllerServices> => {
+  const raw = Layer.scoped(
+    KubeClient,
+    makeKubeClientLive({
+      kubeconfig,
+      userAgent: `stageset-controller/${who.version}`,
+      // Every watch holds a connection; leave room for the apply fan-out of every worker.
+      maxSockets: Math.max(100, flags.concurrent * flags.applyConcurrency + 32),
+    }),
+  ).pipe(Layer.orDie)
+  // Requests are counted on the raw client, so every retry shows in the metrics.
+  const kube = resilientKubeClientLayer({ qps: flags.kubeApiQps, burst: flags.kubeApiBurst }).pipe(
+    Layer.provide(instrumentedKubeClientLayer),
+    Layer.provide(raw),
+  )
+  const config = Layer.mergeAll(
+    Layer.succeed(ReconcileConfig, {
+      ...defaultReconcileConfig,
+      inventoryMode: flags.inventoryMode,
+      shardCap: flags.inventoryShardCap,
+      applyConcurrency: flags.applyConcurrency,
+      version: who.version,
+    }),
+    Layer.succeed(ControllerConfig, {
+      ...defaultControllerConfig,
+      concurrent: flags.concurrent,
+      defaultInterval: flags.defaultInterval,
+      watchNamespaces: flags.watchNamespaces,
+    }),
+  )
+  const services = Layer.mergeAll(
+    InventoryStoreLive,
+    ReadinessKube(),
+    EventRecorderKube({ instance: who.identity }),
+    ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+  ).pipe(Layer.provideMerge(kube))
+  return Layer.merge(services, config)
+}
+
+/** `--log-format` and `--log-level`: JSON lines (default) or logfmt, at the given minimum level. */
+export const loggerLayer = (flags: Pick<ControllerFlags, "logFormat" | "logLevel">) =>
+  Layer.merge(
+    flags.logFormat === "json" ? Logger.json : Logger.logFmt,
+    Logger.minimumLogLevel(
+      { debug: LogLevel.Debug, info: LogLevel.Info, warn: LogLevel.Warning, error: LogLevel.Error }[
+        flags.logLevel
+      ],
+    ),
+  )

@@ -1,0 +1,254 @@
+import { Cause, Duration, Effect, Exit, Metric, Option, Ref, Stream } from "effect"
+import {
+  API_VERSION,
+  LABEL_STAGE_SET,
+  STAGE_INVENTORY_KIND,
+  STAGE_SET_KIND,
+} from "../inventory/Labels.ts"
+import { type ReconcileReport, reconcileStageSet } from "../programs/reconcileStageSet.ts"
+import { fluxSourceKinds } from "../programs/resolveSource.ts"
+import { ControllerConfig } from "./ControllerConfig.ts"
+import { EventRecorder } from "./EventRecorder.ts"
+import { fluxSourceChanged } from "./fluxSourceSummary.ts"
+import {
+  cacheKey,
+  type Informer,
+  type InformerEvent,
+  makeInformer,
+  metadataOnly,
+} from "./Informer.ts"
+import { objectsApplied, objectsPruned, reconcileDuration, reconcileTotal } from "./metrics.ts"
+import { failureDelay, intervalsOf } from "./requeueDelay.ts"
+import {
+  emptySourceIndex,
+  removeStageSet,
+  setStageSet,
+  sourceKeyOf,
+  sourceKeysOf,
+  stageSetsFor,
+} from "./SourceIndex.ts"
+import { shardChanged, stageSetChanged } from "./stageSetChanged.ts"
+import { makeWorkQueue, type WorkQueue } from "./WorkQueue.ts"
+import { watchFluxKind } from "./watchFluxKind.ts"
+
+const STAGE_SETS = { apiVersion: API_VERSION, kind: STAGE_SET_KIND }
+const INVENTORIES = { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND }
+
+/** The metric `result` tag of an outcome; bounded on purpose. */
+type Result = "ready" | "failed" | "suspended" | "deleted" | "error"
+
+const splitKey = (key: string) => {
+  const slash = key.indexOf("/")
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) }
+}
+
+/** Feeds an informer's events to `handle` in a fiber of the controller's scope. */
+const runInformer = <R>(
+  informer: Informer,
+  handle: (event: InformerEvent) => Effect.Effect<void, never, R>,
+) => Effect.forkScoped(Stream.runForEach(informer.events, handle))
+
+/**
+ * The controller loop: informers turn cluster changes into StageSet keys on a work queue,
+ * and `--concurrent` workers reconcile them one key at a time (see WorkQueue).
+ *
+ * - StageSets: added and deleted ones, and updates of generation, annotations, deletion or
+ *   finalizers (never status-only updates: our own status writes would loop).
+ * - StageInventory shards (label `stages.metio.wtf/stage-set`): their owner, so a deleted or
+ *   edited shard is repaired.
+ * - ConfigMaps, Secrets and the Flux source kinds: only the StageSets whose stages reference
+ *   them (an index kept from the StageSet informer; a sourceRef's namespace defaults to the
+ *   StageSet's). A Flux kind is watched only when discovery serves it at
+ *   `source.toolkit.fluxcd.io/v1` when the controller starts: Flux installed later is not
+ *   noticed until a restart (its StageSets still reconcile on their interval).
+ * - `--watch-namespaces`: one list+watch per namespace for each kind; empty = cluster-wide.
+ *   Sources outside the watched namespaces are only picked up on the interval.
+ *
+ * Requeue per outcome: Ready -> forget failures, again after `spec.interval` (default
+ * `--default-interval`); Failed, or an unexpected error or defect -> the key's failure
+ * backoff, capped at `spec.retryInterval` (see `failureDelay`); Suspended -> nothing timed
+ * (a change to the StageSet enqueues it); Deleted / NotFound -> forget.
+ *
+ * Not scoped: it opens its own scope and never returns. Interrupting it stops the
+ * informers and interrupts in-flight reconciles, which are crash-safe by design.
+ */
+export const runController = Effect.scoped(
+  Effect.gen(function* () {
+    const config = yield* ControllerConfig
+    const recorder = yield* EventRecorder
+    const queue = yield* makeWorkQueue({
+      backoffBase: config.failureBackoffBase,
+      backoffMax: config.failureBackoffMax,
+    })
+    const namespaces = config.watchNamespaces
+    const index = yield* Ref.make(emptySourceIndex)
+
+    const stageSets = yield* makeInformer(STAGE_SETS, { namespaces })
+    yield* runInformer(stageSets, (event) => {
+      const key = cacheKey(event.object.metadata.namespace, event.object.metadata.name)
+      const reindex =
+        event._tag === "Deleted"
+          ? Ref.update(index, (i) => removeStageSet(i, key))
+          : Ref.update(index, (i) => setStageSet(i, key, sourceKeysOf(event.object)))
+      const wanted = event._tag !== "Updated" || stageSetChanged(event.previous, event.object)
+      return Effect.zipRight(reindex, wanted ? queue.add(key) : Effect.void)
+    })
+
+    const inventories = yield* makeInformer(INVENTORIES, {
+      namespaces,
+      labelSelector: LABEL_STAGE_SET,
+      transform: metadataOnly,
+    })
+    yield* runInformer(inventories, (event) => {
+      const owner = event.object.metadata.labels?.[LABEL_STAGE_SET]
+      const wanted = event._tag !== "Updated" || shardChanged(event.previous, event.object)
+      return owner === undefined || !wanted
+        ? Effect.void
+        : queue.add(cacheKey(event.object.metadata.namespace, owner))
+    })
+
+    // A source event enqueues the StageSets that reference the source, nothing else.
+    const enqueueReaders = (event: InformerEvent) =>
+      Effect.flatMap(Ref.get(index), (i) =>
+        Effect.forEach(stageSetsFor(i, sourceKeyOf(event.object)), queue.add, { discard: true }),
+      )
+    for (const kind of ["ConfigMap", "Secret"]) {
+      const sources = yield* makeInformer(
+        { apiVersion: "v1", kind },
+        { namespaces, transform: metadataOnly },
+      )
+      yield* runInformer(sources, enqueueReaders)
+    }
+    for (const kind of fluxSourceKinds)
+      yield* Effect.forkScoped(
+        watchFluxKind(kind, namespaces, (event) =>
+          event._tag === "Updated" && !fluxSourceChanged(event.previous, event.object)
+            ? Effect.void
+            : enqueueReaders(event),
+        ),
+      )
+
+    const process = (key: string) => {
+      const { namespace, name } = splitKey(key)
+      return Effect.gen(function* () {
+        const [elapsed, exit] = yield* Effect.timed(
+          Effect.exit(reconcileStageSet({ namespace, name })),
+        )
+        const cached = yield* stageSets.get(namespace, name)
+        const intervals = intervalsOf(Option.getOrUndefined(cached), config.defaultInterval)
+        const result = yield* Exit.match(exit, {
+          onSuccess: (report) =>
+            Effect.gen(function* () {
+              const target = {
+                ...STAGE_SETS,
+                namespace,
+                name,
+                ...Option.match(cached, {
+                  onNone: () => ({}),
+                  onSome: (o) => (o.metadata.uid === undefined ? {} : { uid: o.metadata.uid }),
+                }),
+              }
+              yield* Effect.forEach(report.events, (e) => recorder.record(target, e), {
+                discard: true,
+              })
+              yield* Metric.incrementBy(
+                Metric.tagged(objectsApplied, "namespace", namespace),
+                report.applied,
+              )
+              yield* Metric.incrementBy(
+                Metric.tagged(objectsPruned, "namespace", namespace),
+                report.pruned,
+              )
+              return yield* afterReport(queue, key, report, intervals)
+            }),
+          // A KubeError that escaped the program, or a defect: a bug or an outage, not a
+          // verdict on the StageSet. Log it and retry like a failure; never stop the worker.
+          // (Our own shutdown never gets here: an interrupted worker runs no continuation.)
+          onFailure: (cause) =>
+            Effect.gen(function* () {
+              const delay = failureDelay(yield* queue.backoff(key), intervals)
+              yield* queue.addAfter(key, delay)
+              yield* Effect.logError("reconcile crashed; retrying").pipe(
+                Effect.annotateLogs({
+                  retryIn: Duration.format(delay),
+                  cause: Cause.pretty(cause),
+                }),
+              )
+              return "error" as const
+            }),
+        })
+        yield* Metric.update(
+          Metric.tagged(reconcileDuration, "result", result),
+          Duration.toSeconds(elapsed),
+        )
+        yield* Metric.increment(Metric.tagged(reconcileTotal, "result", result))
+      }).pipe(Effect.annotateLogs({ namespace, stageset: name }))
+    }
+
+    // The last line of defence: whatever breaks around a reconcile (events, metrics) is
+    // logged and backed off too, so a worker only ends with the controller.
+    const worker = Effect.flatMap(queue.take, (key) =>
+      process(key).pipe(
+        Effect.catchAllCause((cause) =>
+          Effect.zipRight(
+            Effect.logError("worker failed; retrying").pipe(
+              Effect.annotateLogs({ key, cause: Cause.pretty(cause) }),
+            ),
+            queue.addRateLimited(key),
+          ),
+        ),
+        Effect.ensuring(queue.done(key)),
+      ),
+    ).pipe(Effect.forever)
+    const workers = Math.max(1, config.concurrent)
+    yield* Effect.logInfo("controller started").pipe(
+      Effect.annotateLogs({
+        workers,
+        namespaces: namespaces.length === 0 ? "*" : namespaces.join(","),
+      }),
+    )
+    yield* Effect.forEach(Array.from({ length: workers }), () => Effect.forkScoped(worker), {
+      discard: true,
+    })
+    return yield* Effect.never
+  }),
+)
+
+/** Applies the requeue rule of `runController` to a report; the metric result. */
+const afterReport = (
+  queue: WorkQueue,
+  key: string,
+  report: ReconcileReport,
+  intervals: ReturnType<typeof intervalsOf>,
+): Effect.Effect<Result> => {
+  const outcome = report.outcome
+  switch (outcome._tag) {
+    case "Ready":
+      return Effect.gen(function* () {
+        yield* queue.forget(key)
+        yield* queue.addAfter(key, intervals.interval)
+        yield* Effect.logDebug("reconciled").pipe(
+          Effect.annotateLogs({ applied: report.applied, pruned: report.pruned }),
+        )
+        return "ready" as const
+      })
+    case "Failed":
+      return Effect.gen(function* () {
+        const delay = failureDelay(yield* queue.backoff(key), intervals)
+        yield* queue.addAfter(key, delay)
+        yield* Effect.logWarning("reconcile failed").pipe(
+          Effect.annotateLogs({
+            reason: outcome.failure.reason,
+            message: outcome.failure.message,
+            retryIn: Duration.format(delay),
+          }),
+        )
+        return "failed" as const
+      })
+    case "Suspended":
+      return Effect.as(queue.forget(key), "suspended" as const)
+    case "Deleted":
+    case "NotFound":
+      return Effect.as(queue.forget(key), "deleted" as const)
+  }
+}

@@ -1,0 +1,141 @@
+import { HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Duration, Effect, Either, type Option, Schema } from "effect"
+import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
+
+/** Every controller flag of api.md, parsed and validated. */
+export interface ControllerFlags {
+  readonly kubeconfig: Option.Option<string>
+  readonly context: Option.Option<string>
+  readonly inventoryMode: InventoryMode
+  readonly inventoryShardCap: number
+  readonly defaultInterval: Duration.Duration
+  readonly concurrent: number
+  readonly applyConcurrency: number
+  readonly kubeApiQps: number
+  readonly kubeApiBurst: number
+  readonly watchNamespaces: ReadonlyArray<string>
+  /** None: decided by where the process runs (on in a cluster, off outside one). */
+  readonly leaderElect: Option.Option<boolean>
+  readonly leaderElectionNamespace: Option.Option<string>
+  readonly metricsBindAddress: string
+  readonly healthProbeBindAddress: string
+  readonly logLevel: "debug" | "info" | "warn" | "error"
+  readonly logFormat: "json" | "text"
+}
+
+const atLeastOne = (name: string) =>
+  Schema.Int.pipe(
+    Schema.greaterThanOrEqualTo(1, { message: () => `--${name} must be an integer >= 1` }),
+  )
+
+const positiveInteger = (name: string, fallback: number, description: string) =>
+  Options.integer(name).pipe(
+    Options.withSchema(atLeastOne(name)),
+    Options.withDefault(fallback),
+    Options.withDescription(`${description} Default ${fallback}.`),
+  )
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+
+export const controllerOptions = Options.all({
+  kubeconfig: Options.text("kubeconfig").pipe(
+    Options.withDescription(
+      "Path to a kubeconfig. Otherwise KUBECONFIG, then the in-cluster ServiceAccount, then ~/.kube/config.",
+    ),
+    Options.optional,
+  ),
+  context: Options.text("context").pipe(
+    Options.withDescription("The kubeconfig context to use (default: its current-context)."),
+    Options.optional,
+  ),
+  inventoryMode: Options.choice("inventory-mode", INVENTORY_MODES).pipe(
+    Options.withDefault("hybrid" as InventoryMode),
+    Options.withDescription(
+      "How stage inventories are kept: hybrid (entries + ApplySet), entries, or applyset. Default hybrid.",
+    ),
+  ),
+  inventoryShardCap: positiveInteger(
+    "inventory-shard-cap",
+    5000,
+    "Maximum entries per StageInventory shard.",
+  ),
+  defaultInterval: Options.text("default-interval").pipe(
+    Options.mapEffect((text) =>
+      Either.match(parseGoDuration(text), {
+        onLeft: (why) =>
+          Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--default-interval ${why}`))),
+        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
+      }),
+    ),
+    Options.withDefault(Duration.minutes(10)),
+    Options.withDescription(
+      "Reconcile cadence when spec.interval is unset (Go duration). Default 10m.",
+    ),
+  ),
+  concurrent: positiveInteger("concurrent", 4, "StageSets reconciled in parallel."),
+  applyConcurrency: positiveInteger(
+    "apply-concurrency",
+    16,
+    "API requests in flight within one stage.",
+  ),
+  kubeApiQps: Options.float("kube-api-qps").pipe(
+    Options.withSchema(
+      Schema.Number.pipe(
+        Schema.greaterThan(0, { message: () => "--kube-api-qps must be greater than 0" }),
+      ),
+    ),
+    Options.withDefault(50),
+    Options.withDescription(
+      "Sustained Kubernetes API requests per second (client-side token bucket). Default 50.",
+    ),
+  ),
+  kubeApiBurst: positiveInteger("kube-api-burst", 100, "Token bucket size for API requests."),
+  watchNamespaces: Options.text("watch-namespaces").pipe(
+    Options.mapEffect((text) => {
+      const list = text
+        .split(",")
+        .map((s) => s.trim())
+        .filter((s) => s !== "")
+      const bad = list.find((ns) => !(DNS1123_LABEL.test(ns) && ns.length <= 63))
+      return bad === undefined
+        ? Effect.succeed(list as ReadonlyArray<string>)
+        : Effect.fail(
+            ValidationError.invalidValue(
+              HelpDoc.p(`--watch-namespaces: ${JSON.stringify(bad)} is not a namespace name`),
+            ),
+          )
+    }),
+    Options.withDefault([] as ReadonlyArray<string>),
+    Options.withDescription("Comma-separated namespaces to watch (default: all namespaces)."),
+  ),
+  leaderElect: Options.choice("leader-elect", ["true", "false"]).pipe(
+    Options.map((v) => v === "true"),
+    Options.optional,
+    Options.withDescription(
+      `Elect a leader through the Lease stageset-controller.stages.metio.wtf (default: true in a cluster, false outside).`,
+    ),
+  ),
+  leaderElectionNamespace: Options.text("leader-election-namespace").pipe(
+    Options.optional,
+    Options.withDescription(
+      "Namespace of the leader Lease (default: the pod's namespace in a cluster, else default).",
+    ),
+  ),
+  metricsBindAddress: Options.text("metrics-bind-address").pipe(
+    Options.withDefault(":8080"),
+    Options.withDescription("host:port for Prometheus /metrics; 0 disables it. Default :8080."),
+  ),
+  healthProbeBindAddress: Options.text("health-probe-bind-address").pipe(
+    Options.withDefault(":8081"),
+    Options.withDescription("host:port for /healthz and /readyz; 0 disables it. Default :8081."),
+  ),
+  logLevel: Options.choice("log-level", ["debug", "info", "warn", "error"] as const).pipe(
+    Options.withDefault("info" as const),
+    Options.withDescription("Least severe level logged. Default info."),
+  ),
+  logFormat: Options.choice("log-format", ["json", "text"] as const).pipe(
+    Options.withDefault("json" as const),
+    Options.withDescription("json (one object per line) or text (logfmt). Default json."),
+  ),
+}) satisfies Options.Options<ControllerFlags>

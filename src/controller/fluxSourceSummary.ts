@@ -1,0 +1,31 @@
+import type { KubeObject } from "../kube/KubeObject.ts"
+import { metadataOnly } from "./Informer.ts"
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * What the controller keeps of a Flux source: its identifying metadata, the artifact's
+ * coordinates and the Ready condition's status, which is all `resolveSource` reacts to.
+ * Flux rewrites status often (timestamps, messages); this keeps those writes from
+ * reconciling every StageSet that reads the source.
+ */
+export const fluxSourceSummary = (object: KubeObject): KubeObject => {
+  const status = isRecord(object.status) ? object.status : {}
+  const artifact = isRecord(status.artifact) ? status.artifact : {}
+  const conditions = Array.isArray(status.conditions) ? status.conditions : []
+  const ready = conditions.find((c) => isRecord(c) && c.type === "Ready")
+  return {
+    ...metadataOnly(object),
+    status: {
+      artifact: { url: artifact.url, digest: artifact.digest, revision: artifact.revision },
+      ready: isRecord(ready) ? ready.status : undefined,
+    },
+  }
+}
+
+/** Whether a summarized Flux source changed in a way its readers must see. */
+export const fluxSourceChanged = (previous: KubeObject, next: KubeObject): boolean =>
+  previous.metadata.generation !== next.metadata.generation ||
+  previous.metadata.deletionTimestamp !== next.metadata.deletionTimestamp ||
+  JSON.stringify(previous.status) !== JSON.stringify(next.status)

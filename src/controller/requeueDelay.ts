@@ -1,0 +1,40 @@
+import { Duration, Either } from "effect"
+import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+
+/** A StageSet's reconcile cadences, with the controller's default filled in. */
+export interface Intervals {
+  /** `spec.interval`, else `--default-interval`: the cadence after a success. */
+  readonly interval: Duration.Duration
+  /** `spec.retryInterval`, else the interval: the longest wait after a failure. */
+  readonly retryInterval: Duration.Duration
+}
+
+const durationField = (spec: unknown, field: string): Duration.Duration | undefined => {
+  if (typeof spec !== "object" || spec === null) return undefined
+  const value = (spec as Record<string, unknown>)[field]
+  if (typeof value !== "string") return undefined
+  // An unparsable value fails the reconcile with InvalidSpec; the default keeps the cadence sane.
+  return Either.match(parseGoDuration(value), {
+    onLeft: () => undefined,
+    onRight: (millis) => (millis > 0 ? Duration.millis(millis) : undefined),
+  })
+}
+
+/** The cadences of `stageSet` (absent: the defaults). */
+export const intervalsOf = (
+  stageSet: KubeObject | undefined,
+  defaultInterval: Duration.Duration,
+): Intervals => {
+  const interval = durationField(stageSet?.spec, "interval") ?? defaultInterval
+  return { interval, retryInterval: durationField(stageSet?.spec, "retryInterval") ?? interval }
+}
+
+/**
+ * The requeue after a failed (or crashed) reconcile: the key's rate-limited failure backoff
+ * (`--failure-backoff-base` doubling per consecutive failure up to `--failure-backoff-max`),
+ * but never later than `retryInterval`. So a broken StageSet is retried quickly at first,
+ * then less often, and a user's `retryInterval` stays an upper bound on the wait.
+ */
+export const failureDelay = (backoff: Duration.Duration, intervals: Intervals): Duration.Duration =>
+  Duration.min(backoff, intervals.retryInterval)

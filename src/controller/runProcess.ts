@@ -1,0 +1,123 @@
+import { hostname } from "node:os"
+import { Cause, Config, Effect, Layer, Option, Schedule, SubscriptionRef } from "effect"
+import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
+import { controllerLayer, loggerLayer } from "../../layers/Main.ts"
+import { API_VERSION, STAGE_SET_KIND } from "../inventory/Labels.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import { CONTROLLER_VERSION } from "../version.ts"
+import { formatBindAddress, parseBindAddress } from "./bindAddress.ts"
+import { runController } from "./Controller.ts"
+import type { ControllerFlags } from "./Flags.ts"
+import { leaderIdentity, makeLeaderElectionConfig, withLeaderElection } from "./LeaderElection.ts"
+import { MetricsServerLive } from "./MetricsServer.ts"
+import { ProbeServerLive } from "./ProbeServer.ts"
+
+const serviceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+
+/** The Lease's namespace: the flag, else POD_NAMESPACE, else the ServiceAccount's, else default. */
+const leaseNamespace = (flags: ControllerFlags) =>
+  Option.match(flags.leaderElectionNamespace, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Config.string("POD_NAMESPACE").pipe(
+        Effect.orElse(() =>
+          Effect.tryPromise(async () => {
+            const { readFile } = await import("node:fs/promises")
+            return (await readFile(serviceAccountNamespace, "utf8")).trim()
+          }),
+        ),
+        Effect.orElseSucceed(() => "default"),
+      ),
+  })
+
+/** Until the StageSet CRD is served there is nothing to watch: say so and keep checking. */
+const awaitStageSetApi = Effect.flatMap(KubeClient, (kube) =>
+  kube.discover(API_VERSION, STAGE_SET_KIND).pipe(
+    Effect.tapError((error) =>
+      Effect.logWarning(
+        "the StageSet API is not served yet (are the CRDs installed?); checking again",
+      ).pipe(Effect.annotateLogs({ error: error.message })),
+    ),
+    Effect.retry(Schedule.spaced("5 seconds")),
+    Effect.tap(() => kube.invalidateDiscovery),
+  ),
+)
+
+/**
+ * The controller process: resolve the cluster, serve metrics and probes, elect a leader
+ * (when asked), and run the controller loop until interrupted (SIGTERM/SIGINT through the
+ * Node runtime), releasing the lease on the way out.
+ */
+export const runProcess = (flags: ControllerFlags) =>
+  Effect.gen(function* () {
+    const metricsAddress = yield* parseBindAddress(flags.metricsBindAddress)
+    const probeAddress = yield* parseBindAddress(flags.healthProbeBindAddress)
+    const { kubeconfig, origin } = yield* loadKubeConfig({
+      ...Option.match(flags.kubeconfig, {
+        onNone: () => ({}),
+        onSome: (p) => ({ kubeconfigPath: p }),
+      }),
+      ...Option.match(flags.context, { onNone: () => ({}), onSome: (c) => ({ context: c }) }),
+    })
+    const identity = yield* leaderIdentity(hostname())
+    const leaderElect = Option.getOrElse(flags.leaderElect, () => origin === "in-cluster")
+    const serving = yield* SubscriptionRef.make(false)
+    const isLeader = yield* SubscriptionRef.make(!leaderElect)
+
+    yield* Effect.logInfo("starting stageset-controller").pipe(
+      Effect.annotateLogs({
+        version: CONTROLLER_VERSION,
+        identity,
+        cluster: kubeconfig.getCurrentCluster()?.server ?? "",
+        kubeconfigFrom: origin,
+        inventoryMode: flags.inventoryMode,
+        shardCap: flags.inventoryShardCap,
+        concurrent: flags.concurrent,
+        leaderElect,
+        metrics: Option.match(metricsAddress, { onNone: () => "off", onSome: formatBindAddress }),
+        probes: Option.match(probeAddress, { onNone: () => "off", onSome: formatBindAddress }),
+      }),
+    )
+
+    const controller = Effect.zipRight(
+      Effect.zipRight(awaitStageSetApi, SubscriptionRef.set(serving, true)),
+      runController,
+    )
+    const work = leaderElect
+      ? Effect.flatMap(leaseNamespace(flags), (namespace) =>
+          withLeaderElection(
+            makeLeaderElectionConfig({ namespace, identity }),
+            controller,
+            isLeader,
+          ),
+        )
+      : controller
+    // Ready once the API server answers and serves StageSets; a standby is ready too, so a
+    // rollout is not blocked on the leader (only one replica reconciles at a time anyway).
+    const ready = leaderElect
+      ? Effect.zipWith(
+          SubscriptionRef.get(serving),
+          SubscriptionRef.get(isLeader),
+          (s, l) => s || !l,
+        )
+      : SubscriptionRef.get(serving)
+    const endpoints = Layer.merge(
+      MetricsServerLive(metricsAddress),
+      ProbeServerLive(probeAddress, ready),
+    )
+    return yield* work.pipe(
+      Effect.provide(
+        Layer.merge(
+          controllerLayer(flags, kubeconfig, { identity, version: CONTROLLER_VERSION }),
+          endpoints,
+        ),
+      ),
+    )
+  }).pipe(
+    Effect.tapErrorCause((cause) =>
+      Cause.isInterruptedOnly(cause)
+        ? Effect.void
+        : Effect.logError("stageset-controller stopped", cause),
+    ),
+    Effect.provide(loggerLayer(flags)),
+  )

@@ -1,0 +1,111 @@
+import { readFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Duration, Effect, Schedule, type Scope } from "effect"
+import { inject } from "vitest"
+import { freePorts } from "../../controlplane/freePort.ts"
+import { isAlive, logTail, spawnSupervised } from "../../controlplane/supervised.ts"
+
+const mainScript = fileURLToPath(new URL("../../../src/main.ts", import.meta.url))
+
+/** A controller process (`node src/main.ts`) against the test cluster. */
+export interface ControllerProcess {
+  readonly pid: number
+  readonly metricsUrl: string
+  readonly healthUrl: string
+  readonly logFile: string
+  /** The process's log so far (JSON lines). */
+  readonly log: Effect.Effect<string>
+  /** SIGKILL: no finalizer runs, like a node failure or an OOM kill. */
+  readonly kill: Effect.Effect<void>
+  /** SIGTERM, then wait for the exit; returns the exit code. */
+  readonly terminate: Effect.Effect<number | undefined>
+  readonly exitCode: () => number | undefined
+}
+
+let started = 0
+
+/**
+ * Starts the controller binary exactly as the container does, under the harness
+ * supervisor so it cannot outlive the test process. Stopped when the scope closes.
+ */
+export const startController = (
+  args: ReadonlyArray<string> = [],
+): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
+    const logFile = join(tmpdir(), `stageset-controller-${process.pid}-${++started}.log`)
+    const proc = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        spawnSupervised({
+          name: "stageset-controller",
+          command: process.execPath,
+          args: [
+            mainScript,
+            `--kubeconfig=${inject("kubeconfig")}`,
+            `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+            `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+            "--log-level=debug",
+            ...args,
+          ],
+          logFile,
+          graceSeconds: 15,
+        }),
+      ),
+      (p) => Effect.promise(() => p.stop()),
+    )
+    const waitExit = Effect.suspend(() =>
+      isAlive(proc.pid) ? Effect.fail("running" as const) : Effect.void,
+    ).pipe(
+      Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("30 seconds"))),
+      Effect.ignore,
+    )
+    const healthUrl = `http://127.0.0.1:${healthPort}`
+    return {
+      pid: proc.pid,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      healthUrl,
+      logFile,
+      log: Effect.promise(() => readFile(logFile, "utf8").catch(() => "")),
+      kill: Effect.sync(() => {
+        if (isAlive(proc.pid)) process.kill(proc.pid, "SIGKILL")
+      }).pipe(Effect.zipRight(waitExit)),
+      terminate: Effect.sync(() => {
+        if (isAlive(proc.pid)) process.kill(proc.pid, "SIGTERM")
+      }).pipe(
+        Effect.zipRight(waitExit),
+        // The supervisor reports the exit code once it reaped the child.
+        Effect.zipRight(
+          Effect.suspend(() =>
+            proc.exitCode() === undefined ? Effect.fail("no code yet" as const) : Effect.void,
+          ).pipe(
+            Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("5 seconds"))),
+            Effect.ignore,
+          ),
+        ),
+        Effect.map(() => proc.exitCode()),
+      ),
+      exitCode: proc.exitCode,
+    } satisfies ControllerProcess
+  })
+
+/** GET a URL of the process; fails until it answers (the process is still starting). */
+export const httpGet = (url: string) =>
+  Effect.tryPromise(async () => {
+    const response = await fetch(url)
+    return { status: response.status, body: await response.text() }
+  })
+
+/** Waits until the process serves /healthz, or fails with its log tail. */
+export const waitHealthy = (proc: ControllerProcess) =>
+  httpGet(`${proc.healthUrl}/healthz`).pipe(
+    Effect.filterOrFail((r) => r.status === 200),
+    Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo(Duration.seconds(30)))),
+    Effect.catchAll(() =>
+      Effect.flatMap(
+        Effect.promise(() => logTail(proc.logFile, 40)),
+        (tail) => Effect.dieMessage(`the controller did not become healthy; its log:\n${tail}`),
+      ),
+    ),
+  )

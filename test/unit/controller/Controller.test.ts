@@ -1,0 +1,206 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Ref, Schedule } from "effect"
+import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
+import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { runController } from "../../../src/controller/Controller.ts"
+import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
+import { EventRecorder, type EventTarget } from "../../../src/controller/EventRecorder.ts"
+import { API_VERSION, FINALIZER, STAGE_INVENTORY_KIND } from "../../../src/inventory/Labels.ts"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
+import { defaultReconcileConfig, ReconcileConfig } from "../../../src/programs/ReconcileConfig.ts"
+import type { RunEvent } from "../../../src/programs/runStageSet.ts"
+import {
+  cmKey,
+  configMap,
+  createNamespace,
+  getObject,
+  setSource,
+  setStageSet,
+  shardsOf,
+  statusOf,
+  yamlOf,
+} from "../../acceptance/harness/fixtures.ts"
+
+/** Events the controller recorded (a stand-in until an in-memory EventRecorder layer exists). */
+const events = Effect.runSync(Ref.make<ReadonlyArray<{ target: EventTarget; event: RunEvent }>>([]))
+const EventRecorderStub = Layer.succeed(EventRecorder, {
+  record: (target, event) => Ref.update(events, (all) => [...all, { target, event }]),
+})
+
+const testLayer = (failureBackoffBase = Duration.millis(50)) =>
+  Layer.mergeAll(
+    InventoryStoreLive,
+    ReadinessKube({ recheckEvery: "50 millis" }),
+    ArtifactFetcherInMemory(),
+    Layer.succeed(ReconcileConfig, {
+      ...defaultReconcileConfig,
+      defaultTimeout: Duration.seconds(5),
+      deleteTimeout: Duration.seconds(5),
+    }),
+    // An hour-long interval: every reconcile in these tests is caused by an event.
+    Layer.succeed(ControllerConfig, {
+      concurrent: 2,
+      defaultInterval: Duration.hours(1),
+      watchNamespaces: [],
+      failureBackoffBase,
+      failureBackoffMax: Duration.hours(1),
+    }),
+    EventRecorderStub,
+  ).pipe(Layer.provideMerge(KubeClientInMemory))
+
+const ssKey = (namespace: string, name: string): ObjectKey => ({
+  apiVersion: API_VERSION,
+  kind: "StageSet",
+  namespace,
+  name,
+})
+
+/** Retries `check` every 50 ms for up to 10 s. */
+const eventually = <A, E, R>(check: Effect.Effect<A, E, R>) =>
+  check.pipe(Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("10 seconds"))))
+
+const assert = (condition: boolean, what: string) =>
+  condition ? Effect.void : Effect.fail(new Error(what))
+
+/** How many reconciles of the StageSet started (each begins by reading it). */
+const reconciles = (namespace: string, name: string) =>
+  Effect.map(InMemoryDriver, (driver) => driver.requestLog).pipe(
+    Effect.flatten,
+    Effect.map(
+      (log) =>
+        log.filter(
+          (r) =>
+            r.verb === "get" &&
+            r.kind === "StageSet" &&
+            r.namespace === namespace &&
+            r.name === name,
+        ).length,
+    ),
+  )
+
+/** Waits until no reconcile of the StageSet started for 300 ms; the count then. */
+const settled = (namespace: string, name: string) =>
+  Effect.gen(function* () {
+    let before = yield* reconciles(namespace, name)
+    for (;;) {
+      yield* Effect.sleep(Duration.millis(300))
+      const now = yield* reconciles(namespace, name)
+      if (now === before) return now
+      before = now
+    }
+  })
+
+const isReady = (namespace: string, name: string) =>
+  Effect.flatMap(statusOf(namespace, name), (status) =>
+    assert(
+      status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") === true,
+      `not Ready: ${JSON.stringify(status?.conditions)}`,
+    ),
+  )
+
+describe("Controller", () => {
+  it.scopedLive("reconciles StageSets from events alone, and tears them down", () =>
+    Effect.gen(function* () {
+      const ns = "apps"
+      yield* createNamespace(ns)
+      yield* setSource(ns, "src-a", { "a.yaml": yamlOf([configMap("one"), configMap("two")]) })
+      yield* setSource(ns, "src-b", { "b.yaml": yamlOf([configMap("three")]) })
+      yield* setStageSet(ns, "ss", [
+        { name: "first", source: "src-a" },
+        { name: "second", source: "src-b" },
+      ])
+      yield* Effect.forkScoped(runController)
+
+      // Nobody calls reconcile: the informer's ADDED does.
+      yield* eventually(isReady(ns, "ss"))
+      for (const name of ["one", "two", "three"])
+        expect(yield* getObject(cmKey(ns, name))).toBeDefined()
+      const live = yield* getObject(ssKey(ns, "ss"))
+      expect(live?.metadata.finalizers).toContain(FINALIZER)
+      const recorded = yield* Ref.get(events)
+      expect(recorded.some((r) => r.event.reason === "StageApplied")).toBe(true)
+      expect(recorded.every((r) => r.target.uid === live?.metadata.uid)).toBe(true)
+
+      // Editing the source ConfigMap reconciles and prunes the dropped object.
+      yield* setSource(ns, "src-a", { "a.yaml": yamlOf([configMap("one")]) })
+      yield* eventually(
+        Effect.flatMap(getObject(cmKey(ns, "two")), (o) => assert(o === undefined, "two kept")),
+      )
+      expect(yield* getObject(cmKey(ns, "one"))).toBeDefined()
+
+      // A deleted shard is repaired.
+      const shards = yield* shardsOf(ns, "ss")
+      const shard = shards[0]!
+      yield* Effect.flatMap(KubeClient, (kube) =>
+        kube.delete({
+          apiVersion: API_VERSION,
+          kind: STAGE_INVENTORY_KIND,
+          namespace: ns,
+          name: shard.metadata.name,
+        }),
+      )
+      yield* eventually(
+        Effect.flatMap(shardsOf(ns, "ss"), (now) =>
+          assert(
+            now.some((s) => s.metadata.name === shard.metadata.name),
+            "shard not recreated",
+          ),
+        ),
+      )
+
+      // Quiet now: a status-only write and an unreferenced ConfigMap reconcile nothing.
+      const quiet = yield* settled(ns, "ss")
+      const driver = yield* InMemoryDriver
+      yield* driver.setStatus(ssKey(ns, "ss"), (current) => ({
+        ...(current.status as object),
+        lastHandledReconcileAt: "written-by-someone-else",
+      }))
+      yield* setSource(ns, "unrelated", { "x.yaml": yamlOf([configMap("x")]) })
+      yield* Effect.sleep(Duration.millis(500))
+      expect(yield* reconciles(ns, "ss")).toBe(quiet)
+      expect(yield* getObject(cmKey(ns, "x"))).toBeUndefined()
+
+      // Deleting the StageSet tears it down: objects gone, finalizer removed, object gone.
+      yield* Effect.flatMap(KubeClient, (kube) => kube.delete(ssKey(ns, "ss")))
+      yield* eventually(
+        Effect.flatMap(getObject(ssKey(ns, "ss")), (o) => assert(o === undefined, "still there")),
+      )
+      for (const name of ["one", "three"]) expect(yield* getObject(cmKey(ns, name))).toBeUndefined()
+      expect(yield* shardsOf(ns, "ss")).toEqual([])
+    }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.scopedLive("a failing StageSet is reconciled as soon as its missing source appears", () =>
+    Effect.gen(function* () {
+      const ns = "apps"
+      yield* createNamespace(ns)
+      // The source lives in another namespace, named explicitly.
+      yield* createNamespace("sources")
+      yield* setStageSet(ns, "late", [
+        {
+          name: "only",
+          source: "missing",
+          extra: { sourceRef: { kind: "ConfigMap", name: "missing", namespace: "sources" } },
+        },
+      ])
+      yield* Effect.forkScoped(runController)
+      yield* eventually(
+        Effect.flatMap(statusOf(ns, "late"), (s) =>
+          assert(
+            s?.conditions?.some((c) => c.type === "Ready" && c.reason === "SourceNotReady") ===
+              true,
+            "not failed yet",
+          ),
+        ),
+      )
+      // Created later: the index maps sources/missing to the StageSet (the hour-long failure
+      // backoff rules out a timed retry).
+      yield* setSource("sources", "missing", { "m.yaml": yamlOf([configMap("m")]) })
+      yield* eventually(isReady(ns, "late"))
+      expect(yield* getObject(cmKey(ns, "m"))).toBeDefined()
+    }).pipe(Effect.provide(testLayer(Duration.hours(1)))),
+  )
+})
