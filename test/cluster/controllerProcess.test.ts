@@ -89,6 +89,31 @@ describe("the controller process", () => {
           )
           expect(entryIds(yield* shardsOf(ns, "ss"), "one")).toEqual([`${ns}_a1__ConfigMap`])
 
+          // A reconcile on request (what `flux reconcile` / `stagesetctl reconcile` do) is handled
+          // and acknowledged in status.
+          const requestedAt = new Date().toISOString()
+          yield* kube.apply(
+            {
+              apiVersion: API_VERSION,
+              kind: "StageSet",
+              metadata: {
+                name: "ss",
+                namespace: ns,
+                annotations: { "reconcile.fluxcd.io/requestedAt": requestedAt },
+              },
+            },
+            { fieldManager: "requester", force: true },
+          )
+          yield* eventually(
+            Effect.flatMap(statusOf(ns, "ss"), (s) => {
+              const handled = (s as { lastHandledReconcileAt?: string } | undefined)
+                ?.lastHandledReconcileAt
+              return handled === requestedAt
+                ? Effect.void
+                : Effect.fail(new Error(`handled ${handled}`))
+            }),
+          )
+
           // What changed is told as Events on the StageSet.
           const events = yield* kube.list({ apiVersion: "v1", kind: "Event" }, { namespace: ns })
           const reasons = events.items
