@@ -17,7 +17,14 @@ import {
   makeInformer,
   metadataOnly,
 } from "./Informer.ts"
-import { objectsApplied, objectsPruned, reconcileDuration, reconcileTotal } from "./metrics.ts"
+import {
+  inventoryEntries,
+  inventoryShards,
+  objectsApplied,
+  objectsPruned,
+  reconcileDuration,
+  reconcileTotal,
+} from "./metrics.ts"
 import { failureDelay, intervalsOf } from "./requeueDelay.ts"
 import {
   emptySourceIndex,
@@ -159,6 +166,17 @@ export const runController = Effect.scoped(
                 Metric.tagged(objectsPruned, "namespace", namespace),
                 report.pruned,
               )
+              const summary: ReconcileReport = report
+              for (const stage of summary.stages ?? []) {
+                const tag = <M extends Metric.Metric.Gauge<number>>(m: M) =>
+                  m.pipe(
+                    Metric.tagged("namespace", namespace),
+                    Metric.tagged("stageset", name),
+                    Metric.tagged("stage", stage.name),
+                  )
+                yield* Metric.set(tag(inventoryEntries), stage.entriesCount)
+                yield* Metric.set(tag(inventoryShards), stage.shards)
+              }
               return yield* afterReport(queue, key, report, intervals)
             }),
           // A KubeError that escaped the program, or a defect: a bug or an outage, not a

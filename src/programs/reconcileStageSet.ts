@@ -36,6 +36,8 @@ export interface ReconcileReport {
   readonly events: ReadonlyArray<RunEvent>
   readonly applied: number
   readonly pruned: number
+  /** Each current stage after the run (absent when the run did not walk the stages). */
+  readonly stages?: ReadonlyArray<StageProgress>
 }
 
 const previousStatus = (object: KubeObject) => {
@@ -218,7 +220,13 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
         message: `stage ${r.stage.name}: applied ${r.members.length} objects at ${r.revision}`,
       })
   }
-  return { outcome, events, applied: run.applied, pruned: run.pruned } satisfies ReconcileReport
+  return {
+    outcome,
+    events,
+    applied: run.applied,
+    pruned: run.pruned,
+    stages: run.stages,
+  } satisfies ReconcileReport
 })
 
 export const defaultRequeue = Duration.minutes(10)

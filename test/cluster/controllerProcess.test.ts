@@ -123,6 +123,7 @@ describe("the controller process", () => {
 
           const metrics = yield* httpGet(proc.metricsUrl)
           expect(metrics.status).toBe(200)
+          expect(metrics.body).toMatch(/stageset_inventory_entries\{[^}]*stage="one"[^}]*\} 1/)
           expect(metrics.body).toMatch(/stageset_reconcile_total\{[^}]*result="ready"[^}]*\} [1-9]/)
           expect((yield* httpGet(`${proc.healthUrl}/readyz`)).status).toBe(200)
 
