@@ -1,0 +1,96 @@
+import { Effect } from "effect"
+import {
+  API_VERSION,
+  LABEL_STAGE_SET,
+  STAGE_INVENTORY_KIND,
+  STAGE_SET_KIND,
+} from "../inventory/Labels.ts"
+import type { KubeClientApi } from "../kube/KubeClient.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
+import { stageSetKey } from "../programs/stageSetObject.ts"
+import { type CliFailure, fromKubeError } from "./CliFailure.ts"
+
+/** The status fields the CLI shows, read loosely: a StageSet may not have a status yet. */
+export interface StageSetStatusView {
+  readonly observedGeneration?: number
+  readonly inventoryMode?: string
+  readonly lastHandledReconcileAt?: string
+  readonly conditions?: ReadonlyArray<{
+    readonly type: string
+    readonly status: string
+    readonly reason?: string
+    readonly message?: string
+  }>
+  readonly stages?: ReadonlyArray<{
+    readonly name: string
+    readonly position?: number
+    readonly phase?: string
+    readonly revision?: string
+    readonly entriesCount?: number
+    readonly shards?: number
+    readonly message?: string
+  }>
+}
+
+export const statusOf = (object: KubeObject): StageSetStatusView =>
+  (object.status ?? {}) as StageSetStatusView
+
+export const readyOf = (object: KubeObject) =>
+  statusOf(object).conditions?.find((condition) => condition.type === "Ready")
+
+export const getStageSet = (
+  kube: KubeClientApi,
+  namespace: string,
+  name: string,
+): Effect.Effect<KubeObject, CliFailure> =>
+  kube
+    .get(stageSetKey({ namespace, name }))
+    .pipe(
+      Effect.mapError((error) =>
+        fromKubeError(error, { verb: "get", resource: "stageset", name, namespace }),
+      ),
+    )
+
+export const listStageSets = (
+  kube: KubeClientApi,
+  namespace: string | undefined,
+): Effect.Effect<ReadonlyArray<KubeObject>, CliFailure> =>
+  kube
+    .list(
+      { apiVersion: API_VERSION, kind: STAGE_SET_KIND },
+      namespace === undefined ? {} : { namespace },
+    )
+    .pipe(
+      Effect.map((list) =>
+        [...list.items].sort(
+          (a, b) =>
+            (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
+            a.metadata.name.localeCompare(b.metadata.name),
+        ),
+      ),
+      Effect.mapError((error) =>
+        fromKubeError(error, {
+          verb: "list",
+          resource: "stagesets",
+          ...(namespace === undefined ? {} : { namespace }),
+        }),
+      ),
+    )
+
+/** Every StageInventory shard of a StageSet, by name. */
+export const listShards = (
+  kube: KubeClientApi,
+  namespace: string,
+  stageSet: string,
+): Effect.Effect<ReadonlyArray<KubeObject>, CliFailure> =>
+  kube
+    .list(
+      { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND },
+      { namespace, labelSelector: `${LABEL_STAGE_SET}=${stageSet}` },
+    )
+    .pipe(
+      Effect.map((list) => list.items),
+      Effect.mapError((error) =>
+        fromKubeError(error, { verb: "list", resource: "stageinventories", namespace }),
+      ),
+    )
