@@ -129,8 +129,8 @@ const local = (argv: ReadonlyArray<string>) =>
           Console.log(
             [
               "quickstart is Ready. The controller keeps running (Ctrl-C stops it and the control plane). Try:",
-              `  KUBECONFIG=${plane.kubeconfigPath} node bin/stagesetctl.js get -n ${NAMESPACE}`,
-              `  KUBECONFIG=${plane.kubeconfigPath} node bin/stagesetctl.js inventory quickstart -n ${NAMESPACE}`,
+              `  KUBECONFIG=${plane.kubeconfigPath} npm run stagesetctl -- get -n ${NAMESPACE}`,
+              `  KUBECONFIG=${plane.kubeconfigPath} npm run stagesetctl -- inventory quickstart -n ${NAMESPACE}`,
             ].join("\n"),
           ),
         ),

@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process"
 import { readFile } from "node:fs/promises"
 import { connect } from "node:net"
 import { tmpdir } from "node:os"
@@ -8,6 +9,7 @@ import { Duration, Effect, Schedule } from "effect"
 import { freePorts } from "../controlplane/freePort.ts"
 import { isAlive, logTail, spawnSupervised } from "../controlplane/supervised.ts"
 
+const stagesetctl = fileURLToPath(new URL("../../bin/stagesetctl.js", import.meta.url))
 const startScript = fileURLToPath(new URL("../../hack/start.ts", import.meta.url))
 
 /**
@@ -60,6 +62,22 @@ describe("npm start (local run)", () => {
           )
           const port = Number(/control plane https:\/\/127\.0\.0\.1:(\d+)/.exec(text)?.[1])
           expect(port).toBeGreaterThan(0)
+
+          // The tour of the README: stagesetctl shows the quickstart against that cluster.
+          const kubeconfig = /export KUBECONFIG=(\S+)/.exec(text)?.[1] ?? ""
+          const get = yield* Effect.promise(
+            () =>
+              new Promise<{ code: number | null; out: string }>((resolve) => {
+                execFile(
+                  process.execPath,
+                  [stagesetctl, "get", "-n", "quickstart", `--kubeconfig=${kubeconfig}`],
+                  (error, stdout) =>
+                    resolve({ code: error === null ? 0 : (error.code as number), out: stdout }),
+                )
+              }),
+          )
+          expect(get.code).toBe(0)
+          expect(get.out).toMatch(/quickstart\s+True\s+Succeeded\s+hybrid\s+platform\s+Ready\s+2/)
 
           process.kill(proc.pid, "SIGTERM")
           yield* Effect.suspend(() =>
