@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises"
 import { hostname } from "node:os"
 import { Cause, Config, Effect, Layer, Option, Schedule, SubscriptionRef } from "effect"
 import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
@@ -21,10 +22,7 @@ const leaseNamespace = (flags: ControllerFlags) =>
     onNone: () =>
       Config.string("POD_NAMESPACE").pipe(
         Effect.orElse(() =>
-          Effect.tryPromise(async () => {
-            const { readFile } = await import("node:fs/promises")
-            return (await readFile(serviceAccountNamespace, "utf8")).trim()
-          }),
+          Effect.tryPromise(async () => (await readFile(serviceAccountNamespace, "utf8")).trim()),
         ),
         Effect.orElseSucceed(() => "default"),
       ),

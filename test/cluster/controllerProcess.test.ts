@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Duration, Effect, type Scope } from "effect"
 import { beforeAll } from "vitest"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
@@ -20,7 +20,7 @@ import {
 import { installCrds } from "../acceptance/harness/installCrds.ts"
 import { managedByController, orphans } from "../acceptance/harness/invariants.ts"
 import { httpGet, startController, waitHealthy } from "./process/controllerProcess.ts"
-import { LiveKubeClient } from "./support.ts"
+import { eventually, LiveKubeClient } from "./support.ts"
 
 /**
  * The controller binary (`node src/main.ts`, as the container runs it) against the real API
@@ -29,10 +29,6 @@ import { LiveKubeClient } from "./support.ts"
 
 const run = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
-
-/** Retries `check` every 250 ms for up to `within`: the process converges asynchronously. */
-const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, within = Duration.seconds(60)) =>
-  check.pipe(Effect.retry(Schedule.spaced("250 millis").pipe(Schedule.upTo(within))))
 
 const readyOf = (namespace: string, name: string) =>
   Effect.map(statusOf(namespace, name), (s) => s?.conditions?.find((c) => c.type === "Ready"))

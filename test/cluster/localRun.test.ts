@@ -26,9 +26,8 @@ describe("npm start (local run)", () => {
           const logFile = join(tmpdir(), `stageset-local-run-${process.pid}.log`)
           const proc = yield* Effect.acquireRelease(
             Effect.promise(() => {
-              const saved = process.env.KUBECONFIG
               // The child must not see a KUBECONFIG: that is the case under test.
-              delete process.env.KUBECONFIG
+              const { KUBECONFIG: _ignored, ...env } = process.env
               return spawnSupervised({
                 name: "npm-start",
                 command: process.execPath,
@@ -39,8 +38,7 @@ describe("npm start (local run)", () => {
                 ],
                 logFile,
                 graceSeconds: 20,
-              }).finally(() => {
-                if (saved !== undefined) process.env.KUBECONFIG = saved
+                env,
               })
             }),
             (p) => Effect.promise(() => p.stop()),

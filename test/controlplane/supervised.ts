@@ -48,6 +48,8 @@ export const spawnSupervised = async (options: {
   readonly args: ReadonlyArray<string>
   readonly logFile: string
   readonly graceSeconds?: number
+  /** The child's environment (default: this process's). */
+  readonly env?: NodeJS.ProcessEnv
 }): Promise<Supervised> => {
   const pidFile = `${options.logFile}.pid`
   const grace = options.graceSeconds ?? 10
@@ -57,7 +59,7 @@ export const spawnSupervised = async (options: {
   const log = openSync(options.logFile, "a")
   const child = spawn("bash", [supervisorScript, String(grace), options.command, ...options.args], {
     stdio: ["pipe", log, log],
-    env: { ...process.env, SUPERVISE_PID_FILE: pidFile },
+    env: { ...(options.env ?? process.env), SUPERVISE_PID_FILE: pidFile },
   })
   closeSync(log)
   // Neither the child nor the pipe keeps the test process alive; when this
