@@ -7,9 +7,11 @@ import type { InventoryStore } from "../src/inventory-store/InventoryStore.ts"
 import { instrumentedKubeClientLayer } from "../src/kube/instrumentedKubeClient.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { resilientKubeClientLayer } from "../src/kube/resilientKubeClient.ts"
+import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
 import type { Readiness } from "../src/programs/Readiness.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { EventRecorderKube } from "./EventRecorder.kube.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
@@ -22,6 +24,7 @@ export type ControllerServices =
   | InventoryStore
   | Readiness
   | ReconcileConfig
+  | AppliedCache
   | ArtifactFetcher
   | ControllerConfig
   | EventRecorder
@@ -73,6 +76,7 @@ export const controllerLayer = (
   )
   const services = Layer.mergeAll(
     InventoryStoreLive,
+    AppliedCacheMemory,
     ReadinessKube(),
     EventRecorderKube({ instance: who.identity }),
     ArtifactFetcherLive({ timeout: Duration.minutes(2) }),

@@ -8,6 +8,7 @@ import { Deferred, Duration, Effect, Layer, Stream } from "effect"
 import { KubeClient, type KubeClientApi } from "../src/kube/KubeClient.ts"
 import type { KubeError } from "../src/kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../src/kube/KubeObject.ts"
+import { keyOfObject } from "../src/programs/describe.ts"
 import { VerifyFailed, VerifyTimeout } from "../src/programs/errors/verifyErrors.ts"
 import { type ObjectReadiness, Readiness, type ReadyResult } from "../src/programs/Readiness.ts"
 import { describeKey } from "../src/readiness/describeKey.ts"
@@ -86,7 +87,8 @@ export const makeReadinessKube = (options: ReadinessKubeOptions = {}) =>
   Effect.gen(function* () {
     const kube = yield* KubeClient
     return Readiness.of({
-      waitReady: (keys, timeout) => waitReady(kube, options, keys, Duration.decode(timeout)),
+      waitReady: (keys, timeout, known) =>
+        waitReady(kube, options, keys, Duration.decode(timeout), known ?? []),
     })
   })
 
@@ -95,8 +97,11 @@ const waitReady = (
   options: ReadinessKubeOptions,
   keys: ReadonlyArray<ObjectKey>,
   timeout: Duration.Duration,
+  known: ReadonlyArray<KubeObject>,
 ): Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError> => {
   const tracker = new Tracker(keys)
+  const knownById = new Map<string, KubeObject>()
+  for (const object of known) knownById.set(idOf(keyOfObject(object)), object)
   const concurrency = options.concurrency ?? 16
   const wait = Effect.gen(function* () {
     const done = yield* Deferred.make<ReadyResult, VerifyFailed | KubeError>()
@@ -130,10 +135,14 @@ const waitReady = (
       ),
     )
 
-    yield* Effect.forEach(tracker.entries.values(), ({ key }) => check(key), {
-      concurrency,
-      discard: true,
-    })
+    yield* Effect.forEach(
+      tracker.entries.entries(),
+      ([id, { key }]) => {
+        const object = knownById.get(id)
+        return object === undefined ? check(key) : observe(key, object)
+      },
+      { concurrency, discard: true },
+    )
     if (yield* Deferred.isDone(done)) return yield* Deferred.await(done)
     if (tracker.allCurrent) return tracker.result()
 

@@ -1,6 +1,6 @@
 import { Context, type Duration, type Effect } from "effect"
 import type { KubeError } from "../kube/KubeError.ts"
-import type { ObjectKey } from "../kube/KubeObject.ts"
+import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 import type { ReadyStatus } from "../readiness/kstatus.ts"
 import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
 
@@ -24,10 +24,16 @@ export class Readiness extends Context.Tag("stageset/Readiness")<
      * Succeeds as soon as every object is Current; fails fast with VerifyFailed when one is
      * Failed, and with VerifyTimeout (listing what is still not ready) once `timeout` passes.
      * A missing object is in progress, not an error.
+     *
+     * `known` holds live objects the caller has just read or written (apply responses, a
+     * list): their status is taken from there instead of a GET, so a stage of N objects that
+     * is already ready costs no request per object. Anything that changes later arrives
+     * through the watch like any other update.
      */
     readonly waitReady: (
       keys: ReadonlyArray<ObjectKey>,
       timeout: Duration.DurationInput,
+      known?: ReadonlyArray<KubeObject>,
     ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError>
   }
 >() {}

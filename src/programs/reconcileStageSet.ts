@@ -6,6 +6,7 @@ import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import { AppliedCache } from "./AppliedCache.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
@@ -73,12 +74,15 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const kube = yield* KubeClient
   const store = yield* InventoryStore
   const config = yield* ReconcileConfig
+  const applied = yield* AppliedCache
   const live = yield* kube
     .get(stageSetKey(key))
     .pipe(Effect.catchTag("KubeNotFound", () => Effect.succeed(undefined)))
   const empty = { events: [], applied: 0, pruned: 0 }
-  if (live === undefined)
+  if (live === undefined) {
+    yield* applied.forgetStageSet(key.namespace, key.name)
     return { outcome: { _tag: "NotFound" }, ...empty } satisfies ReconcileReport
+  }
   const previous = previousStatus(live)
   const generation = live.metadata.generation
   const requestedAt = live.metadata.annotations?.[RECONCILE_REQUESTED_AT]
@@ -99,6 +103,8 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     )
 
   if (live.metadata.deletionTimestamp !== undefined) {
+    // Teardown deletes the members; nothing of the fast path's memory stays true.
+    yield* applied.forgetStageSet(key.namespace, key.name)
     if (!(live.metadata.finalizers ?? []).includes(FINALIZER))
       return { outcome: { _tag: "Deleted" }, ...empty } satisfies ReconcileReport
     const events = yield* teardown({

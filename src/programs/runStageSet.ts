@@ -116,7 +116,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
           entriesCount: memberCount(result.record, stage.members.length),
           shards: result.record.shards.length,
         })
-        yield* verifyStage(stageSet, stage)
+        yield* verifyStage(stageSet, stage, result.live)
         return result
       }).pipe(Effect.annotateLogs({ stage: name })),
     )

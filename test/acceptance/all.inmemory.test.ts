@@ -11,6 +11,7 @@ import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
 import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
+import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
@@ -35,3 +36,4 @@ badInput(env)
 makeBeforeBreak(env)
 apiFaults(env)
 backupRestore(env)
+noOpFastPath(env)

@@ -16,6 +16,7 @@ import { kubectlInterop } from "./scenarios/kubectlInterop.ts"
 import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
 import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
+import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
@@ -39,4 +40,5 @@ badInput(env)
 makeBeforeBreak(env)
 apiFaults(env)
 backupRestore(env)
+noOpFastPath(env)
 kubectlInterop(env)

@@ -8,6 +8,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { Duration, Effect, Layer } from "effect"
+import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
@@ -39,6 +40,7 @@ import { testNamespace } from "./support.ts"
 
 const Services = Layer.mergeAll(
   InventoryStoreLive,
+  AppliedCacheMemory,
   ReadinessKube({ recheckEvery: "1 second" }),
   // Generous for loopback; the timeout case below brings its own short one.
   ArtifactFetcherLive({ timeout: "30 seconds" }),

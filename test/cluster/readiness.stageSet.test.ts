@@ -7,6 +7,7 @@
  */
 import { expect, layer } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, Option } from "effect"
+import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
@@ -41,6 +42,7 @@ import { testNamespace } from "./support.ts"
 
 const Services = Layer.mergeAll(
   InventoryStoreLive,
+  AppliedCacheMemory,
   ReadinessKube({ recheckEvery: "10 minutes" }),
   ArtifactFetcherInMemory(),
   Layer.succeed(ReconcileConfig, {

@@ -1,4 +1,5 @@
 import { Duration, type Effect, Layer, type Scope } from "effect"
+import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
@@ -9,6 +10,7 @@ import {
   defaultApiLimits,
   resilientKubeClientLayer,
 } from "../../../src/kube/resilientKubeClient.ts"
+import type { AppliedCache } from "../../../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../../../src/programs/ArtifactFetcher.ts"
 import type { Readiness } from "../../../src/programs/Readiness.ts"
 import {
@@ -25,6 +27,7 @@ export type ScenarioServices =
   | InventoryStore
   | Readiness
   | ReconcileConfig
+  | AppliedCache
   | ArtifactFetcher
   | Recorder
 
@@ -79,6 +82,8 @@ export const scenarioLayer = (
   )
   return Layer.mergeAll(
     InventoryStoreLive,
+    // Each build is a fresh process: a controller restart starts with nothing cached.
+    AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "1 second" }),
     ArtifactFetcherInMemory(),
     Layer.succeed(ReconcileConfig, config),

@@ -147,8 +147,9 @@ export const ownership = (env: AcceptanceEnv) =>
               ),
             ).toBe(true)
 
-            // s2 fixed: now the removed stage is pruned, after the walk.
-            yield* setSource(ns, "src-2", { "o.yaml": yamlOf(cms("c")) })
+            // s2 fixed (and `c` changed, so the walk has an apply to order against): now the
+            // removed stage is pruned, after the walk.
+            yield* setSource(ns, "src-2", { "o.yaml": yamlOf([configMap("c", { key: "fixed" })]) })
             const recorder = yield* Recorder
             const before = (yield* recorder.writes).length
             expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Ref, Schedule } from "effect"
+import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
@@ -33,6 +34,8 @@ const EventRecorderStub = Layer.succeed(EventRecorder, {
 const testLayer = (failureBackoffBase = Duration.millis(50)) =>
   Layer.mergeAll(
     InventoryStoreLive,
+    AppliedCacheMemory,
+    AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "50 millis" }),
     ArtifactFetcherInMemory(),
     Layer.succeed(ReconcileConfig, {

@@ -118,6 +118,36 @@ describe("Readiness over the KubeClient", () => {
     }).pipe(Effect.provide(TestLayer)),
   )
 
+  it.effect("takes the status of known live objects instead of reading them", () => {
+    // A client whose GET is a defect: the wait must not read what it was handed.
+    const NoGets = Layer.provideMerge(
+      ReadinessKube(),
+      Layer.effect(
+        KubeClient,
+        Effect.map(KubeClient, (kube) => ({ ...kube, get: () => Effect.die("unexpected GET") })),
+      ).pipe(Layer.provideMerge(Cluster)),
+    )
+    return Effect.gen(function* () {
+      const kube = yield* KubeClient
+      const web = deployment("web")
+      const api = deployment("api", 1)
+      yield* create(web)
+      yield* create(api)
+      yield* setStatus(web, rollingOut(2, 0))
+      yield* setStatus(api, rolledOut(1))
+      const known = yield* kube.list({ apiVersion: "apps/v1", kind: "Deployment" })
+      const waiting = yield* Effect.fork(
+        (yield* Readiness).waitReady([keyOf(web), keyOf(api)], "5 minutes", known.items),
+      )
+      yield* settle
+      expect(yield* Fiber.poll(waiting)).toSatisfy((o) => o._tag === "None")
+      // What happens after the known snapshot still arrives through the watch.
+      yield* setStatus(web, rolledOut(2))
+      const result = yield* Fiber.join(waiting)
+      expect(result.objects.every((o) => o.status === "Current")).toBe(true)
+    }).pipe(Effect.provide(NoGets))
+  })
+
   it.effect("waits for an object that does not exist yet", () =>
     Effect.gen(function* () {
       const job: KubeObject = {

@@ -1,0 +1,115 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import {
+  type AcceptanceEnv,
+  MODES,
+  type ScenarioServices,
+  scenarioLayer,
+  sharedCluster,
+} from "../harness/Env.ts"
+import {
+  cmKey,
+  configMap,
+  createNamespace,
+  getObject,
+  reconcile,
+  setSource,
+  setStageSet,
+  uniqueName,
+  yamlOf,
+} from "../harness/fixtures.ts"
+import { Recorder } from "../harness/Recorder.ts"
+
+const ready = { _tag: "Ready" }
+
+/** The writes of one reconcile, as "verb Kind/name". */
+const writesOf = (namespace: string, name: string) =>
+  Effect.gen(function* () {
+    const recorder = yield* Recorder
+    yield* recorder.clear
+    expect((yield* reconcile(namespace, name)).outcome).toEqual(ready)
+    return (yield* recorder.writes).map((w) => `${w.verb} ${w.key.kind}/${w.key.name}`)
+  })
+
+/**
+ * performance.md B2 as behaviour: a reconcile with nothing changed sends no apply at all,
+ * yet anything someone else changed, deleted or relabelled since our last apply is applied
+ * again, and a changed render applies exactly what changed.
+ */
+export const noOpFastPath = (env: AcceptanceEnv) =>
+  describe.each(MODES)(`no-op fast path [${env.name}] mode=%s`, (mode) => {
+    const run = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+      Effect.provide(body, scenarioLayer(env.kube(), { mode }))
+
+    it.live("nothing changed: no apply; drift, deletion and a changed render are applied", () =>
+      run(
+        Effect.gen(function* () {
+          const ns = uniqueName("fast")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", {
+            "x.yaml": yamlOf([configMap("a"), configMap("b"), configMap("c")]),
+          })
+          yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+
+          expect(yield* writesOf(ns, "ss")).toEqual([])
+
+          // Someone edits a (a `kubectl edit` that drops our key), deletes b, and replaces
+          // c's labels (dropping our part-of label in hybrid/applyset): each moves a
+          // resourceVersion, and each must be applied again.
+          const kube = yield* KubeClient
+          const a = (yield* getObject(cmKey(ns, "a")))!
+          yield* kube.update({ ...a, data: { edited: "by hand" } })
+          yield* kube.delete(cmKey(ns, "b"))
+          const c = (yield* getObject(cmKey(ns, "c")))!
+          yield* kube.update({
+            ...c,
+            metadata: { ...c.metadata, labels: { team: "someone-else" } },
+          })
+          expect((yield* writesOf(ns, "ss")).sort()).toEqual([
+            "apply ConfigMap/a",
+            "apply ConfigMap/b",
+            "apply ConfigMap/c",
+          ])
+          expect((yield* getObject(cmKey(ns, "a")))?.data).toMatchObject({ key: "a" })
+          expect(yield* getObject(cmKey(ns, "b"))).toBeDefined()
+          expect(yield* writesOf(ns, "ss")).toEqual([])
+
+          // A changed render: only the changed object is applied.
+          yield* setSource(ns, "src", {
+            "x.yaml": yamlOf([configMap("a"), configMap("b", { key: "new" }), configMap("c")]),
+          })
+          // (Status and the source's revision change too; among the members only b is applied.)
+          const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
+          expect(members).toEqual(["apply ConfigMap/b"])
+          expect((yield* getObject(cmKey(ns, "b")))?.data).toEqual({ key: "new" })
+        }),
+      ),
+    )
+
+    it.live("a restarted controller applies every object once, then nothing", () =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const cluster = yield* sharedCluster(env)
+          const ns = uniqueName("restart")
+          const firstProcess = Effect.gen(function* () {
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src", { "x.yaml": yamlOf([configMap("a"), configMap("b")]) })
+            yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            expect(yield* writesOf(ns, "ss")).toEqual([])
+          })
+          yield* Effect.provide(firstProcess, scenarioLayer(cluster, { mode }))
+          const secondProcess = Effect.gen(function* () {
+            expect((yield* writesOf(ns, "ss")).sort()).toEqual([
+              "apply ConfigMap/a",
+              "apply ConfigMap/b",
+            ])
+            expect(yield* writesOf(ns, "ss")).toEqual([])
+          })
+          yield* Effect.provide(secondProcess, scenarioLayer(cluster, { mode }))
+        }),
+      ),
+    )
+  })
