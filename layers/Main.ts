@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node"
-import { Duration, Layer, Logger, LogLevel } from "effect"
+import { Duration, Layer, Logger, LogLevel, Option } from "effect"
 import { ControllerConfig, defaultControllerConfig } from "../src/controller/ControllerConfig.ts"
 import type { EventRecorder } from "../src/controller/EventRecorder.ts"
 import type { ControllerFlags } from "../src/controller/Flags.ts"
@@ -88,9 +88,17 @@ export const controllerLayer = (
 export const loggerLayer = (flags: Pick<ControllerFlags, "logFormat" | "logLevel">) =>
   Layer.merge(
     flags.logFormat === "json" ? Logger.json : Logger.logFmt,
-    Logger.minimumLogLevel(
-      { debug: LogLevel.Debug, info: LogLevel.Info, warn: LogLevel.Warning, error: LogLevel.Error }[
-        flags.logLevel
-      ],
-    ),
+    Option.match(flags.logLevel, {
+      // Keep what the CLI's built-in --log-level set (or the default, info).
+      onNone: () => Layer.empty,
+      onSome: (level) =>
+        Logger.minimumLogLevel(
+          {
+            debug: LogLevel.Debug,
+            info: LogLevel.Info,
+            warn: LogLevel.Warning,
+            error: LogLevel.Error,
+          }[level],
+        ),
+    }),
   )

@@ -20,7 +20,11 @@ export interface ControllerFlags {
   readonly leaderElectionNamespace: Option.Option<string>
   readonly metricsBindAddress: string
   readonly healthProbeBindAddress: string
-  readonly logLevel: "debug" | "info" | "warn" | "error"
+  /**
+   * None: the level @effect/cli's own `--log-level` already set (it intercepts debug, info
+   * and error before our options see them), else Effect's default, info.
+   */
+  readonly logLevel: Option.Option<"debug" | "info" | "warn" | "error">
   readonly logFormat: "json" | "text"
 }
 
@@ -130,8 +134,11 @@ export const controllerOptions = Options.all({
     Options.withDefault(":8081"),
     Options.withDescription("host:port for /healthz and /readyz; 0 disables it. Default :8081."),
   ),
+  // @effect/cli's built-in --log-level takes debug/info/error (and sets the minimum level for
+  // the whole run) but not "warn", which reaches this option; so this one is optional and
+  // only overrides when given.
   logLevel: Options.choice("log-level", ["debug", "info", "warn", "error"] as const).pipe(
-    Options.withDefault("info" as const),
+    Options.optional,
     Options.withDescription("Least severe level logged. Default info."),
   ),
   logFormat: Options.choice("log-format", ["json", "text"] as const).pipe(

@@ -1,18 +1,23 @@
 import { Command } from "@effect/cli"
+import type { Effect } from "effect"
 import { CONTROLLER_VERSION } from "../version.ts"
-import { controllerOptions } from "./Flags.ts"
+import { type ControllerFlags, controllerOptions } from "./Flags.ts"
 import { runProcess } from "./runProcess.ts"
 
-const command = Command.make("stageset-controller", { flags: controllerOptions }, ({ flags }) =>
-  runProcess(flags),
-).pipe(
-  Command.withDescription(
-    "Rolls out StageSets: ordered stages of manifests, recorded in StageInventory shards, pruned and torn down in order.",
-  ),
-)
+/** The controller's command line around any body (tests pass their own). */
+export const makeControllerCli = <E, R>(
+  body: (flags: ControllerFlags) => Effect.Effect<void, E, R>,
+) =>
+  Command.run(
+    Command.make("stageset-controller", { flags: controllerOptions }, ({ flags }) =>
+      body(flags),
+    ).pipe(
+      Command.withDescription(
+        "Rolls out StageSets: ordered stages of manifests, recorded in StageInventory shards, pruned and torn down in order.",
+      ),
+    ),
+    { name: "stageset-controller", version: CONTROLLER_VERSION },
+  )
 
 /** The controller's command line: parses argv (node, script, flags...) and runs the process. */
-export const controllerCli = Command.run(command, {
-  name: "stageset-controller",
-  version: CONTROLLER_VERSION,
-})
+export const controllerCli = makeControllerCli(runProcess)

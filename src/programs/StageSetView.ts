@@ -65,6 +65,9 @@ export interface StageSetView {
   readonly suspend?: boolean | undefined
   readonly serviceAccountName?: string | undefined
   readonly stages: ReadonlyArray<StageView>
-  /** `stages.metio.wtf/reconcile-stage`: re-apply this stage (and the ones after it) even if unchanged. */
+  /**
+   * `stages.metio.wtf/reconcile-stage` while unhandled: re-apply this stage and the ones
+   * after it even if unchanged (no fast path), and re-verify them.
+   */
   readonly reconcileStage?: string | undefined
 }

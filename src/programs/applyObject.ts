@@ -38,7 +38,8 @@ export const applyObject = Effect.fn("applyObject")(function* (
   const kube = yield* KubeClient
   const config = yield* ReconcileConfig
   const name = describeObject(object)
-  const conflict = (error: KubeError) => new ApplyConflict({ object: name, message: error.message })
+  const conflict = (error: KubeError) =>
+    new ApplyConflict({ object: name, message: `${name}: ${error.message}` })
 
   if (action.action === "KeepExisting") {
     const existing = yield* kube.get(keyOfObject(object)).pipe(

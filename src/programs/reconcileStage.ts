@@ -75,6 +75,8 @@ export const applyStage = Effect.fn("applyStage")(function* (
   stageSet: StageSetView,
   rendered: RenderedStage,
   current: StageRecord,
+  /** `reapply`: skip the fast path and apply every object (`reconcile-stage`). */
+  options: { readonly reapply: boolean } = { reapply: false },
 ) {
   const config = yield* ReconcileConfig
   const store = yield* InventoryStore
@@ -109,7 +111,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
     return { member, object, action, hash: appliedHash(object, action, stageSet) }
   })
   const untouched = yield* listUntouched(
-    planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
+    options.reapply ? [] : planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
     previous,
     partOf,
   )

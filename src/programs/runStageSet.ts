@@ -102,13 +102,17 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
   let applied = 0
   let pruned = 0
 
+  // `reconcile-stage`: that stage and every one after it apply every object again.
+  const forcedFrom = rendered.findIndex((r) => r.stage.name === stageSet.reconcileStage)
   for (const [i, stage] of rendered.entries()) {
     const name = stage.stage.name
     yield* setPhase(i, { phase: "Applying", message: "" })
     const outcome = yield* Effect.either(
       Effect.gen(function* () {
         const before = records.get(name)!
-        const result = yield* asActor(applyStage(stageSet, stage, before))
+        const result = yield* asActor(
+          applyStage(stageSet, stage, before, { reapply: forcedFrom >= 0 && i >= forcedFrom }),
+        )
         records.set(name, result.record)
         applied += result.applied
         yield* setPhase(i, {

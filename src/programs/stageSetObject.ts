@@ -1,6 +1,12 @@
 import { Effect } from "effect"
 import type { StageSet } from "../../schemas/StageSet.ts"
-import { API_VERSION, FINALIZER, RECONCILE_STAGE, STAGE_SET_KIND } from "../inventory/Labels.ts"
+import {
+  API_VERSION,
+  FINALIZER,
+  RECONCILE_REQUESTED_AT,
+  RECONCILE_STAGE,
+  STAGE_SET_KIND,
+} from "../inventory/Labels.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
@@ -31,8 +37,23 @@ export const toView = (object: KubeObject, decoded: StageSet): StageSetView => (
   suspend: decoded.spec.suspend,
   serviceAccountName: decoded.spec.serviceAccountName,
   stages: decoded.spec.stages,
-  reconcileStage: object.metadata.annotations?.[RECONCILE_STAGE],
+  reconcileStage: pendingStageRequest(object),
 })
+
+/**
+ * `stages.metio.wtf/reconcile-stage`, while its request is not handled yet: `stagesetctl
+ * reconcile --stage` sets it together with a `requestedAt` token, and once that token is
+ * echoed to `status.lastHandledReconcileAt` the request is done (the annotation may stay).
+ * Without a token it holds until removed.
+ */
+const pendingStageRequest = (object: KubeObject): string | undefined => {
+  const annotations = object.metadata.annotations ?? {}
+  const stage = annotations[RECONCILE_STAGE]
+  const token = annotations[RECONCILE_REQUESTED_AT]
+  const handled = (object.status as { lastHandledReconcileAt?: unknown } | undefined)
+    ?.lastHandledReconcileAt
+  return stage === undefined || (token !== undefined && token === handled) ? undefined : stage
+}
 
 const retryConflicts = <A, R>(effect: Effect.Effect<A, KubeError, R>) =>
   effect.pipe(

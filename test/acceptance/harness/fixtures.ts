@@ -125,6 +125,7 @@ export const statusOf = (namespace: string, name: string) =>
       o?.status as
         | {
             inventoryMode?: string
+            lastHandledReconcileAt?: string
             conditions?: Array<{ type: string; status: string; reason: string; message: string }>
             stages?: Array<{
               name: string

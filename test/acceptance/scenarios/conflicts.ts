@@ -96,6 +96,8 @@ export const conflicts = (env: AcceptanceEnv) =>
             if (report.outcome._tag !== "Failed") return
             expect(report.outcome.failure.reason).toBe("ApplyConflict")
             expect(report.outcome.failure.message).toContain("field is immutable")
+            // The message names the object, not only the API server's words.
+            expect(report.outcome.failure.message).toContain(`Job ${ns}/`)
 
             const status = yield* statusOf(ns, "ss")
             const ready = status?.conditions?.find((c) => c.type === "Ready")

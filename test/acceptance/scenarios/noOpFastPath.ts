@@ -1,5 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
+import {
+  API_VERSION,
+  RECONCILE_REQUESTED_AT,
+  RECONCILE_STAGE,
+} from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import {
   type AcceptanceEnv,
@@ -16,6 +21,7 @@ import {
   reconcile,
   setSource,
   setStageSet,
+  statusOf,
   uniqueName,
   yamlOf,
 } from "../harness/fixtures.ts"
@@ -84,6 +90,44 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
           const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
           expect(members).toEqual(["apply ConfigMap/b"])
           expect((yield* getObject(cmKey(ns, "b")))?.data).toEqual({ key: "new" })
+        }),
+      ),
+    )
+
+    it.live("reconcile-stage re-applies that stage and the ones after it, once per request", () =>
+      run(
+        Effect.gen(function* () {
+          const ns = uniqueName("restage")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src-0", { "x.yaml": yamlOf([configMap("a")]) })
+          yield* setSource(ns, "src-1", { "x.yaml": yamlOf([configMap("b")]) })
+          yield* setSource(ns, "src-2", { "x.yaml": yamlOf([configMap("c")]) })
+          yield* setStageSet(ns, "ss", [
+            { name: "s0", source: "src-0" },
+            { name: "s1", source: "src-1" },
+            { name: "s2", source: "src-2" },
+          ])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+          // What `stagesetctl reconcile ss --stage s1` writes.
+          const kube = yield* KubeClient
+          const live = (yield* getObject({
+            apiVersion: API_VERSION,
+            kind: "StageSet",
+            namespace: ns,
+            name: "ss",
+          }))!
+          yield* kube.update({
+            ...live,
+            metadata: {
+              ...live.metadata,
+              annotations: { [RECONCILE_REQUESTED_AT]: "token-1", [RECONCILE_STAGE]: "s1" },
+            },
+          })
+          const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
+          expect(members.sort()).toEqual(["apply ConfigMap/b", "apply ConfigMap/c"])
+          expect((yield* statusOf(ns, "ss"))?.lastHandledReconcileAt).toBe("token-1")
+          // Handled: the annotation stays, but nothing is applied or written again.
+          expect(yield* writesOf(ns, "ss")).toEqual([])
         }),
       ),
     )

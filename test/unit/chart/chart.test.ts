@@ -172,7 +172,7 @@ describe("Helm chart", () => {
       .map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`)
       .sort()
     expect(bindings).toEqual([
-      "ClusterRoleBinding /stageset-controller-crds",
+      "ClusterRoleBinding /stageset-controller-cluster-reads",
       "RoleBinding stageset-system/stageset-controller-leader-election",
       "RoleBinding team-a/stageset-controller-apply",
       "RoleBinding team-a/stageset-controller-manager",
@@ -182,6 +182,15 @@ describe("Helm chart", () => {
     expect(JSON.stringify(find(all, "Deployment", "stageset-controller"))).toContain(
       "--watch-namespaces=team-a,team-b",
     )
+    // Prune and teardown read every StageSet's claims, in all namespaces.
+    const reads = find(all, "ClusterRole", "stageset-controller-cluster-reads") as unknown as {
+      rules: Array<{ apiGroups: Array<string>; resources: Array<string>; verbs: Array<string> }>
+    }
+    expect(reads.rules).toContainEqual({
+      apiGroups: ["stages.metio.wtf"],
+      resources: ["stagesets", "stageinventories"],
+      verbs: ["get", "list", "watch"],
+    })
   })
 
   it("never grants escalate, bind, impersonate of users or wildcard verbs to the apply role", () => {
