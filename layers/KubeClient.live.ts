@@ -26,12 +26,18 @@ export interface KubeClientLiveConfig {
   readonly maxSockets?: number
   /** Use aggregated discovery (default true); false walks every group version like older servers need. */
   readonly aggregatedDiscovery?: boolean
+  /** Objects per LIST page; default 5 000 (see below). */
+  readonly listPageSize?: number
 }
 
 type Kind = { readonly apiVersion: string; readonly kind: string }
 
-/** Big lists arrive in pages of this size, joined by `continue` tokens. */
-const pageSize = "500"
+/**
+ * Big lists arrive in pages of this size, joined by `continue` tokens. Every caller keeps the
+ * whole list anyway, so small pages only add round trips: 5 000 (the default shard cap) lets
+ * the no-op fast path and ApplySet discovery see a whole default-sized stage in one LIST.
+ */
+const defaultPageSize = 5000
 
 /**
  * The KubeClient over HTTP. No retries and no rate limiting here: the shared
@@ -54,7 +60,7 @@ export const makeKubeClientLive = (
     })
     // Like kubectl: a namespaced object without a namespace goes to the context's namespace.
     const defaultNamespace = kc.getContextObject(kc.getCurrentContext())?.namespace || "default"
-    return makeApi(transport, discovery, defaultNamespace)
+    return makeApi(transport, discovery, defaultNamespace, config.listPageSize ?? defaultPageSize)
   })
 
 /** The client the composition root builds from the resolved kubeconfig (KubeConfigSource). */
@@ -76,6 +82,7 @@ const makeApi = (
   transport: Transport,
   discovery: Discovery,
   defaultNamespace: string,
+  pageSize: number,
 ): KubeClientApi => {
   const namespaceOf = (info: ResourceInfo, namespace: string | undefined) =>
     info.namespaced ? namespace || defaultNamespace : undefined
@@ -163,7 +170,7 @@ const makeApi = (
           path: withQuery(path, {
             labelSelector: options.labelSelector,
             fieldSelector: options.fieldSelector,
-            limit: pageSize,
+            limit: String(pageSize),
             continue: token,
           }),
         })
@@ -245,6 +252,11 @@ const makeApi = (
     invalidateDiscovery: discovery.invalidate,
     // Discovery is shared: it describes the server, not what this identity may do.
     impersonate: (username) =>
-      makeApi(transport.withHeaders({ "Impersonate-User": username }), discovery, defaultNamespace),
+      makeApi(
+        transport.withHeaders({ "Impersonate-User": username }),
+        discovery,
+        defaultNamespace,
+        pageSize,
+      ),
   }
 }

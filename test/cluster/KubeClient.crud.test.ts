@@ -1,5 +1,8 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect } from "effect"
+import { inject } from "vitest"
+import { makeKubeClientLive } from "../../layers/KubeClient.live.ts"
+import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../src/kube/KubeObject.ts"
 import { LiveKubeClient, testNamespace, uniqueName } from "./support.ts"
@@ -113,9 +116,12 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: CRUD", (i
     }),
   )
 
-  it.scoped("follows continue tokens past one page (500)", () =>
+  it.scoped("follows continue tokens past one page", () =>
     Effect.gen(function* () {
       const kube = yield* KubeClient
+      // Pages of 100 (the default is 5 000), so 520 objects take six.
+      const { kubeconfig } = yield* loadKubeConfig({ kubeconfigPath: inject("kubeconfig") })
+      const paged = yield* makeKubeClientLive({ kubeconfig, listPageSize: 100 }).pipe(Effect.orDie)
       const ns = yield* testNamespace("pages")
       const names = Array.from({ length: 520 }, (_, i) => `cm-${String(i).padStart(3, "0")}`)
       yield* Effect.forEach(
@@ -126,7 +132,7 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: CRUD", (i
           discard: true,
         },
       )
-      const listed = yield* kube.list(
+      const listed = yield* paged.list(
         { apiVersion: "v1", kind: "ConfigMap" },
         { namespace: ns, labelSelector: "page=yes" },
       )
