@@ -1,0 +1,174 @@
+import { join } from "node:path"
+import { Effect, type Scope } from "effect"
+import { defaultApiLimits } from "../src/kube/resilientKubeClient.ts"
+import { rawKubeClient } from "./support/cluster.ts"
+import { type Collector, fmtMs, Samples, tempDir } from "./support/collector.ts"
+import type { BenchContext } from "./support/config.ts"
+import { checkKpt, kptApply, kptInit } from "./support/kpt.ts"
+import {
+  objectNames,
+  renderedStage,
+  sourceConfigMap,
+  stageSetObject,
+  writeManifestDir,
+} from "./support/manifests.ts"
+import { withNamespace } from "./support/namespaces.ts"
+import { compare, median, row } from "./support/results.ts"
+import {
+  APPLY_CONCURRENCY,
+  kubectlApply,
+  makeBareSubject,
+  makeControllerSubject,
+  type Timed,
+  UNTHROTTLED,
+} from "./support/subjects.ts"
+
+export const STAGE_SET = "bench"
+export const STAGE = "main"
+export const SOURCE = "bench-source"
+
+const CONTROLLER = "controller"
+const UNLIMITED = "controller, no qps limit"
+const BARE = "bare loop"
+const KUBECTL = "kubectl apply --server-side"
+const KPT = "kpt live apply"
+/** Namespace prefix per subject. */
+const SLUG: Readonly<Record<string, string>> = {
+  [CONTROLLER]: "b1-ctrl",
+  [UNLIMITED]: "b1-ctrl-nolimit",
+  [BARE]: "b1-bare",
+  [KUBECTL]: "b1-kubectl",
+  [KPT]: "b1-kpt",
+}
+
+/** The source ConfigMap and the StageSet of one stage of `names`, written as a user would (not timed). */
+export const writeStageSet = (ctx: BenchContext, namespace: string, names: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const as = { fieldManager: "stageset-bench", force: true }
+    yield* ctx.setup.apply(sourceConfigMap(namespace, SOURCE, names), as)
+    yield* ctx.setup.apply(
+      stageSetObject(namespace, STAGE_SET, [{ name: STAGE, source: SOURCE }]),
+      as,
+    )
+  }).pipe(Effect.orDie)
+
+const countsOf = (t: Timed) =>
+  t.counts === undefined
+    ? undefined
+    : {
+        requests: t.counts.requests,
+        writes: t.counts.writes,
+        byVerb: t.counts.byVerb,
+        byVerbKind: t.counts.byVerbKind,
+        discoveryLookups: t.counts.discoveryCalls,
+      }
+
+/**
+ * B1: the first apply of one stage of N ConfigMaps, each subject in a fresh namespace per
+ * repetition (deleted, and waited for, before the next measurement).
+ */
+export const b1FirstApply = (
+  ctx: BenchContext,
+  out: Collector,
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { kubeconfigPath, kubectl } = ctx.cluster
+    // --tiny is the harness's smoke test: kpt's one-time CRD install alone takes ~10 s.
+    const kpt =
+      ctx.mode === "tiny"
+        ? ({ ok: false, reason: "skipped in --tiny mode" } as const)
+        : yield* checkKpt(kubeconfigPath)
+    if (!kpt.ok) out.notes.push(`kpt not measured: ${kpt.reason}`)
+    out.sizes.N = ctx.sizes.b1
+    out.sizes.applyConcurrency = APPLY_CONCURRENCY
+    out.sizes.controllerLimits = defaultApiLimits
+    const controller = yield* makeControllerSubject(
+      yield* rawKubeClient(kubeconfigPath, "stageset-controller/bench"),
+      defaultApiLimits,
+    )
+    const unlimited = yield* makeControllerSubject(
+      yield* rawKubeClient(kubeconfigPath, "stageset-controller/bench-unlimited"),
+      UNTHROTTLED,
+    )
+    const bare = makeBareSubject(yield* rawKubeClient(kubeconfigPath, "stageset-bench-bare"))
+    const dir = yield* tempDir("b1")
+
+    for (const n of ctx.sizes.b1) {
+      const names = objectNames("cm", n)
+      const samples = new Samples()
+      const subjects: ReadonlyArray<readonly [string, (ns: string) => Effect.Effect<Timed>]> = [
+        [BARE, (ns) => bare.apply([renderedStage(names, ns, STAGE_SET, STAGE)])],
+        [
+          CONTROLLER,
+          (ns) =>
+            Effect.zipRight(writeStageSet(ctx, ns, names), controller.reconcile(ns, STAGE_SET)),
+        ],
+        [
+          UNLIMITED,
+          (ns) =>
+            Effect.zipRight(writeStageSet(ctx, ns, names), unlimited.reconcile(ns, STAGE_SET)),
+        ],
+        [
+          KUBECTL,
+          (ns) =>
+            Effect.gen(function* () {
+              const files = join(dir, ns)
+              yield* Effect.promise(() =>
+                writeManifestDir(files, renderedStage(names, ns, STAGE_SET, STAGE)),
+              )
+              return yield* kubectlApply(kubectl, kubeconfigPath, files)
+            }),
+        ],
+        ...(kpt.ok
+          ? ([
+              [
+                KPT,
+                (ns: string) =>
+                  Effect.gen(function* () {
+                    const files = join(dir, ns)
+                    yield* Effect.promise(() =>
+                      writeManifestDir(files, renderedStage(names, ns, STAGE_SET, STAGE)),
+                    )
+                    yield* kptInit(kubeconfigPath, files, ns)
+                    return yield* kptApply(kubeconfigPath, files)
+                  }),
+              ],
+            ] as const)
+          : []),
+      ]
+      for (let rep = 1; rep <= ctx.reps; rep++)
+        for (const [subject, measure] of subjects) {
+          const result = yield* withNamespace(ctx, SLUG[subject]!, measure)
+          samples.add(subject, result.ms, countsOf(result))
+          ctx.progress(`B1 N=${n} rep ${rep}/${ctx.reps} ${subject}: ${fmtMs(result.ms)}`)
+        }
+
+      const workload = `first apply, N=${n}`
+      const m = (key: string) => median(samples.get(key))
+      const details = (key: string) =>
+        samples.details(key).length === 0 ? {} : { details: { perRep: samples.details(key) } }
+      out.rows.push(row(workload, BARE, "ms", samples.get(BARE), details(BARE)))
+      for (const subject of [CONTROLLER, UNLIMITED])
+        out.rows.push(
+          row(workload, subject, "ms", samples.get(subject), {
+            ...compare("controller/bare", m(subject) / m(BARE), { atMost: 1.25 }),
+            ...details(subject),
+          }),
+        )
+      out.rows.push(
+        row(workload, KUBECTL, "ms", samples.get(KUBECTL), {
+          ...compare("kubectl/controller", m(KUBECTL) / m(CONTROLLER), { atLeast: 3 }),
+          details: { kubectlOverUnlimitedController: m(KUBECTL) / m(UNLIMITED) },
+        }),
+      )
+      out.notes.push(
+        `N=${n}: kubectl/controller(no qps limit) = ${(m(KUBECTL) / m(UNLIMITED)).toFixed(2)}`,
+      )
+      if (kpt.ok)
+        out.rows.push(
+          row(workload, KPT, "ms", samples.get(KPT), {
+            comparison: { label: "kpt/controller", value: m(KPT) / m(CONTROLLER) },
+          }),
+        )
+    }
+  })

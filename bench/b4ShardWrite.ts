@@ -1,0 +1,157 @@
+import { Duration, Effect, type Scope } from "effect"
+import { makeInventoryStore } from "../layers/InventoryStore.live.ts"
+import { emptyRecord, encodeShard } from "../layers/inventory/shardCodec.ts"
+import { stageApplySetId } from "../src/inventory/ApplySetId.ts"
+import type { Entry } from "../src/inventory/Entry.ts"
+import { formatEntryId } from "../src/inventory/EntryId.ts"
+import { applySetTooling } from "../src/inventory/Labels.ts"
+import type { ApplySetMeta, DesiredRecord } from "../src/inventory/StageRecord.ts"
+import { CONTROLLER_VERSION } from "../src/version.ts"
+import { STAGE, STAGE_SET } from "./b1FirstApply.ts"
+import { rawKubeClient } from "./support/cluster.ts"
+import { type Collector, fmtMs, Samples } from "./support/collector.ts"
+import type { BenchContext } from "./support/config.ts"
+import { makeCountingKubeClient } from "./support/countingKubeClient.ts"
+import { withNamespace } from "./support/namespaces.ts"
+import { bound, compare, median, row } from "./support/results.ts"
+
+const entryOf = (namespace: string, name: string): Entry => ({
+  id: formatEntryId({ group: "", kind: "ConfigMap", namespace, name }),
+  v: "v1",
+})
+
+const byId = (a: Entry, b: Entry) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+const jsonBytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value))
+
+/** The JSON bytes of every shard a full re-split of `entries` would write (sorted, cut every `cap`). */
+const naiveResplitBytes = (
+  namespace: string,
+  entries: ReadonlyArray<Entry>,
+  cap: number,
+  applySet: ApplySetMeta,
+) => {
+  const sorted = [...entries].sort(byId)
+  let bytes = 0
+  let shards = 0
+  for (let i = 0; i < sorted.length; i += cap, shards++)
+    bytes += jsonBytes(
+      encodeShard({
+        namespace,
+        stageSet: STAGE_SET,
+        stage: STAGE,
+        position: 0,
+        index: shards,
+        entries: sorted.slice(i, i + cap),
+        tracksEntries: true,
+        applySet: shards === 0 ? applySet : undefined,
+      }),
+    )
+  return { bytes, shards }
+}
+
+/**
+ * B4: a stage of `entries` entries stored through the InventoryStore (shard cap `cap`)
+ * against the real server; then one object is added. Two layouts: every shard full (the
+ * new entry opens a shard), and one hole left by an earlier removal (the new entry fills
+ * it). Counted: shards written and their bytes, against a naive re-split that rewrites all.
+ */
+export const b4ShardWrite = (
+  ctx: BenchContext,
+  out: Collector,
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { entries: n, cap } = ctx.sizes.b4
+    out.sizes.entries = n
+    out.sizes.cap = cap
+    const raw = yield* rawKubeClient(ctx.cluster.kubeconfigPath, "stageset-controller/bench-b4")
+    const { client, counter } = makeCountingKubeClient(raw)
+    const store = makeInventoryStore(client)
+    const names = Array.from({ length: n }, (_, i) => `cm-${String(i).padStart(6, "0")}`)
+    // The removed entry sits in the middle shard.
+    const holeAt = Math.floor(n / cap / 2) * cap + Math.floor(cap / 2)
+
+    for (const layout of ["full", "hole"] as const) {
+      const workload =
+        layout === "full"
+          ? `add 1 to ${n} entries (all ${n / cap} shards full), cap ${cap}`
+          : `add 1 to ${n - 1} entries (1 hole), cap ${cap}`
+      const samples = new Samples()
+      let oneShard = 0
+      let naive = { bytes: 0, shards: 0 }
+      for (let rep = 1; rep <= ctx.reps; rep++)
+        yield* withNamespace(ctx, "b4", (ns) =>
+          Effect.gen(function* () {
+            const applySet: ApplySetMeta = {
+              id: stageApplySetId(ns, STAGE_SET, STAGE),
+              tooling: applySetTooling(CONTROLLER_VERSION),
+              groupKinds: ["ConfigMap"],
+              additionalNamespaces: [],
+            }
+            const desired = (entries: ReadonlyArray<Entry>): DesiredRecord => ({
+              position: 0,
+              entries,
+              tracksEntries: true,
+              applySet,
+            })
+            const all = names.map((name) => entryOf(ns, name))
+            const base = layout === "full" ? all : all.filter((_, i) => i !== holeAt)
+            const added = [...base, entryOf(ns, "cm-added")]
+            const ref = { namespace: ns, stageSet: STAGE_SET, stage: STAGE }
+            // Setup: the stored stage as earlier reconciles left it.
+            let record = yield* store.writeStage(
+              emptyRecord(ns, STAGE_SET, STAGE),
+              desired(all),
+              cap,
+            )
+            if (layout === "hole") record = yield* store.writeStage(record, desired(base), cap)
+            const current = yield* store.readStage(ref)
+
+            counter.reset()
+            const [elapsed] = yield* Effect.timed(store.writeStage(current, desired(added), cap))
+            const counts = counter.snapshot()
+            const stored = yield* store.readStage(ref)
+            const storedCount = stored.shards.reduce((sum, s) => sum + s.entries.length, 0)
+            if (storedCount !== added.length)
+              return yield* Effect.dieMessage(
+                `stored ${storedCount} entries, expected ${added.length}`,
+              )
+            samples.add("shards", counts.writesByKind.StageInventory ?? 0, counts.byVerb)
+            samples.add("bytes", counts.bytesByKind.StageInventory ?? 0)
+            samples.add("ms", Duration.toMillis(elapsed))
+            ctx.progress(
+              `B4 ${layout} rep ${rep}/${ctx.reps}: ${counts.writesByKind.StageInventory ?? 0} shard(s), ${counts.bytesByKind.StageInventory ?? 0} bytes, ${fmtMs(Duration.toMillis(elapsed))}`,
+            )
+            // One full shard as encoded, and the naive re-split of the new record.
+            const sorted = [...all].sort(byId)
+            oneShard = jsonBytes(
+              encodeShard({
+                ...ref,
+                position: 0,
+                index: 1,
+                entries: sorted.slice(cap, 2 * cap),
+                tracksEntries: true,
+                applySet: undefined,
+              }),
+            )
+            naive = naiveResplitBytes(ns, added, cap, applySet)
+          }).pipe(Effect.orDie),
+        )
+      const bytes = median(samples.get("bytes"))
+      out.rows.push(
+        row(workload, "InventoryStore: shards written", "shards", samples.get("shards"), {
+          ...bound(median(samples.get("shards")), { atMost: 1 }),
+          details: { byVerbPerRep: samples.details("shards") },
+        }),
+        row(workload, "InventoryStore: bytes written", "bytes", samples.get("bytes"), {
+          ...compare("bytes/one shard", bytes / oneShard, { atMost: 1.1 }),
+          details: { oneShardBytes: oneShard },
+        }),
+        row(workload, `naive re-split: ${naive.shards} shards`, "bytes", [naive.bytes], {
+          comparison: { label: "naive/store", value: naive.bytes / Math.max(1, bytes) },
+          details: { oneShardBytes: oneShard, shards: naive.shards },
+        }),
+        row(workload, "InventoryStore: writeStage time", "ms", samples.get("ms")),
+      )
+    }
+  })

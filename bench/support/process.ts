@@ -1,0 +1,164 @@
+import { execFile } from "node:child_process"
+import { readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Duration, Effect, Schedule, type Scope } from "effect"
+import { freePorts } from "../../test/controlplane/freePort.ts"
+import { logTail, spawnSupervised } from "../../test/controlplane/supervised.ts"
+
+const root = fileURLToPath(new URL("../../", import.meta.url))
+/** What the container runs: the bundle of `npm run build` (hack/build.ts). */
+const mainScript = `${root}dist/stageset-controller.mjs`
+
+/** Bundles the controller once per harness run, so the process measured is the image's. */
+let bundled: Promise<void> | undefined
+const ensureBundle = () => {
+  bundled ??= new Promise<void>((resolve, reject) =>
+    execFile(process.execPath, [`${root}hack/build.ts`], { cwd: root }, (error) =>
+      error ? reject(error) : resolve(),
+    ),
+  )
+  return bundled
+}
+
+export interface ControllerProcess {
+  readonly pid: number
+  readonly metricsUrl: string
+  readonly logFile: string
+}
+
+let started = 0
+
+/** The supervisor's log and pid file; a failure has already quoted the log's tail. */
+const removeLog = (logFile: string) =>
+  Promise.all([rm(logFile, { force: true }), rm(`${logFile}.pid`, { force: true })])
+
+const httpStatus = (url: string) =>
+  Effect.tryPromise(async () => {
+    const response = await fetch(url)
+    await response.text()
+    return response.status
+  })
+
+/**
+ * The controller binary (the bundle of `src/main.ts`) against the cluster, as the container runs it,
+ * under the control plane's supervisor (it cannot outlive the harness); stopped (SIGTERM)
+ * when the scope closes. Returns once `/readyz` answers 200.
+ */
+export const startControllerProcess = (
+  kubeconfig: string,
+  args: ReadonlyArray<string>,
+): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    yield* Effect.promise(ensureBundle)
+    const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
+    const logFile = join(tmpdir(), `stageset-bench-controller-${process.pid}-${++started}.log`)
+    const proc = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        spawnSupervised({
+          name: "stageset-controller",
+          command: process.execPath,
+          args: [
+            mainScript,
+            `--kubeconfig=${kubeconfig}`,
+            `--metrics-bind-address=127.0.0.1:${metricsPort}`,
+            `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+            "--leader-elect=false",
+            "--log-level=warn",
+            ...args,
+          ],
+          logFile,
+          graceSeconds: 10,
+        }),
+      ),
+      (p) => Effect.promise(() => p.stop().then(() => removeLog(logFile))),
+    )
+    yield* httpStatus(`http://127.0.0.1:${healthPort}/readyz`).pipe(
+      Effect.filterOrFail((status) => status === 200),
+      Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo(Duration.seconds(60)))),
+      Effect.catchAll(() =>
+        Effect.flatMap(
+          Effect.promise(() => logTail(logFile, 40)),
+          (tail) => Effect.dieMessage(`the controller did not become ready; its log:\n${tail}`),
+        ),
+      ),
+    )
+    return {
+      pid: proc.pid,
+      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      logFile,
+    } satisfies ControllerProcess
+  })
+
+export interface Memory {
+  /** Resident set size now, MiB. */
+  readonly rssMiB: number
+  /** Peak resident set size so far (VmHWM), MiB. */
+  readonly hwmMiB: number
+}
+
+const kibField = (status: string, field: string): number => {
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)
+  return match === null ? Number.NaN : Number(match[1])
+}
+
+/** VmRSS and VmHWM of a process, from /proc/<pid>/status. */
+export const readMemory = (pid: number): Effect.Effect<Memory> =>
+  Effect.promise(() => readFile(`/proc/${pid}/status`, "utf8")).pipe(
+    Effect.map((status) => ({
+      rssMiB: kibField(status, "VmRSS") / 1024,
+      hwmMiB: kibField(status, "VmHWM") / 1024,
+    })),
+  )
+
+const controllerModules = fileURLToPath(
+  new URL("../../src/controller/controllerCli.ts", import.meta.url),
+)
+
+/**
+ * RSS of an idle Node process on the same binary: `bare` is `node -e` with nothing loaded;
+ * `modules` has imported the controller's code (src/controller/controllerCli.ts: Effect,
+ * the platform, client-node, OpenTelemetry, and Node's TypeScript stripping) and runs nothing.
+ */
+export const nodeBaseline = (what: "bare" | "modules"): Effect.Effect<Memory> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const logFile = join(tmpdir(), `stageset-bench-node-baseline-${process.pid}.log`)
+      const keepAlive = "setInterval(() => {}, 60_000)"
+      const proc = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          spawnSupervised({
+            name: `node-baseline-${what}`,
+            command: process.execPath,
+            args:
+              what === "bare"
+                ? ["-e", keepAlive]
+                : [
+                    "--input-type=module",
+                    "-e",
+                    `await import(${JSON.stringify(controllerModules)}); ${keepAlive}`,
+                  ],
+            logFile,
+          }),
+        ),
+        (p) => Effect.promise(() => p.stop().then(() => removeLog(logFile))),
+      )
+      yield* Effect.sleep(what === "bare" ? "1 second" : "3 seconds")
+      return yield* readMemory(proc.pid)
+    }),
+  )
+
+/** `stageset_kube_api_requests_total` of the process, summed by verb (every code). */
+export const processRequests = (metricsUrl: string) =>
+  Effect.tryPromise(async () => {
+    const text = await (await fetch(metricsUrl)).text()
+    const byVerb: Record<string, number> = {}
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("stageset_kube_api_requests_total{")) continue
+      const verb = /verb="([^"]+)"/.exec(line)?.[1] ?? "?"
+      const value = Number(line.slice(line.lastIndexOf(" ") + 1))
+      if (Number.isFinite(value)) byVerb[verb] = (byVerb[verb] ?? 0) + value
+    }
+    return byVerb
+  }).pipe(Effect.orElseSucceed((): Record<string, number> => ({})))

@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process"
+import { mkdtemp, readFile, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { afterAll, describe, expect, inject, it } from "vitest"
+
+/**
+ * The benchmark harness (bench/run.ts, `npm run bench`) runs end to end at `--tiny` sizes
+ * against the test cluster and reports a finite number for every row of B1-B7. Only that:
+ * benchmarks are not tests, so no timing is asserted.
+ */
+
+const runScript = fileURLToPath(new URL("../../bench/run.ts", import.meta.url))
+
+interface Report {
+  readonly machine: Readonly<Record<string, unknown>>
+  readonly benchmarks: ReadonlyArray<{
+    readonly id: string
+    readonly error?: string
+    readonly rows: ReadonlyArray<{
+      readonly workload: string
+      readonly subject: string
+      readonly samples: ReadonlyArray<number>
+      readonly median: number
+    }>
+  }>
+}
+
+const run = (args: ReadonlyArray<string>) =>
+  new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+    const child = spawn(process.execPath, [runScript, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    })
+    let output = ""
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString("utf8")).slice(-20_000)
+    }
+    child.stdout.on("data", keep)
+    child.stderr.on("data", keep)
+    child.once("error", reject)
+    child.once("close", (code) => resolve({ code, output }))
+  })
+
+let dir: string | undefined
+
+afterAll(async () => {
+  if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+})
+
+describe("npm run bench -- --tiny", () => {
+  it("measures every benchmark B1-B7 with finite numbers", async () => {
+    dir = await mkdtemp(join(tmpdir(), "stageset-bench-smoke-"))
+    const out = join(dir, "results.json")
+    const { code, output } = await run([
+      "--tiny",
+      "--reps",
+      "1",
+      "--kubeconfig",
+      inject("kubeconfig"),
+      "--out",
+      out,
+    ])
+    expect(code, output).toBe(0)
+    const report = JSON.parse(await readFile(out, "utf8")) as Report
+    expect(report.machine.cpus).toBeGreaterThan(0)
+    expect(report.benchmarks.map((b) => b.id)).toEqual(["B1", "B2", "B3", "B4", "B5", "B6", "B7"])
+    for (const bench of report.benchmarks) {
+      expect(bench.error, `${bench.id} failed`).toBeUndefined()
+      expect(bench.rows.length, `${bench.id} has no rows`).toBeGreaterThan(0)
+      for (const row of bench.rows) {
+        const what = `${bench.id} ${row.workload} / ${row.subject}`
+        expect(row.samples.length, what).toBeGreaterThan(0)
+        for (const sample of row.samples) expect(Number.isFinite(sample), what).toBe(true)
+        expect(Number.isFinite(row.median), what).toBe(true)
+      }
+    }
+  }, 110_000)
+})
