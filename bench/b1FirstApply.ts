@@ -64,8 +64,8 @@ const countsOf = (t: Timed) =>
       }
 
 /**
- * B1: the first apply of one stage of N ConfigMaps, each subject in a fresh namespace per
- * repetition (deleted, and waited for, before the next measurement).
+ * B1: the first apply of one stage of N ConfigMaps, each subject in turn, in a fresh
+ * namespace per repetition (emptied and deleted before the next measurement).
  */
 export const b1FirstApply = (
   ctx: BenchContext,

@@ -29,9 +29,9 @@ const timed = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
 
 /**
  * The controller as the process composes it (layers/Main.ts): the raw Live client, counted,
- * behind the process's token bucket and retry policy, and InventoryStore, Readiness and
- * AppliedCache and ArtifactFetcher over it; ReconcileConfig at the flag defaults. `reconcile` runs one
- * reconcileStageSet, exactly what a worker of the controller loop runs for one key.
+ * behind the process's token bucket and retry policy; InventoryStore, AppliedCache,
+ * Readiness and ArtifactFetcher over it; ReconcileConfig at the flag defaults. `reconcile`
+ * runs one reconcileStageSet, what a worker of the controller loop runs for one key.
  */
 export const makeControllerSubject = (
   raw: KubeClientApi,
