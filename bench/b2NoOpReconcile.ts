@@ -8,6 +8,7 @@ import { STAGE, STAGE_SET, writeStageSet } from "./b1FirstApply.ts"
 import { rawKubeClient } from "./support/cluster.ts"
 import { type Collector, fmtMs, Samples } from "./support/collector.ts"
 import type { BenchContext } from "./support/config.ts"
+import { LIST_PAGE_SIZE } from "./support/countingKubeClient.ts"
 import { objectNames, renderedStage } from "./support/manifests.ts"
 import { withNamespace } from "./support/namespaces.ts"
 import { bound, compare, median, row } from "./support/results.ts"
@@ -56,7 +57,7 @@ export const b2NoOpReconcile = (
       bound: requestBound,
     }
     out.notes.push(
-      `request bound = ${groupKinds} group-kind x ${namespaces} namespace + ${shards} shard(s) + ${FEW} = ${requestBound}, on API calls (a LIST is one call); HTTP requests count a LIST once per page of 500; cached discovery lookups are in neither`,
+      `request bound = ${groupKinds} group-kind x ${namespaces} namespace + ${shards} shard(s) + ${FEW} = ${requestBound}, on API calls (a LIST is one call); HTTP requests count a LIST once per page of ${LIST_PAGE_SIZE}; cached discovery lookups are in neither`,
     )
     const workload = `no-op reconcile, N=${n}`
     const variants = [

@@ -56,9 +56,8 @@ export const b5ControllerRss = (
     out.sizes.controllerFlags = "defaults (--concurrent=4, --kube-api-qps=50, --kube-api-burst=100)"
     const samples = new Samples()
     for (let rep = 1; rep <= ctx.reps; rep++) {
-      const baseline = yield* nodeBaseline("bare")
+      const baseline = yield* nodeBaseline
       samples.add("baseline", baseline.rssMiB)
-      samples.add("modules", (yield* nodeBaseline("modules")).rssMiB)
       yield* withNamespace(ctx, "b5", (ns) =>
         Effect.scoped(
           Effect.gen(function* () {
@@ -91,7 +90,6 @@ export const b5ControllerRss = (
       row(workload, "controller peak RSS (VmHWM)", "MiB", samples.get("peak")),
       row(workload, "controller RSS idle, before", "MiB", samples.get("idle")),
       row(workload, "node -e baseline RSS", "MiB", samples.get("baseline")),
-      row(workload, "node + controller modules, idle", "MiB", samples.get("modules")),
       row(workload, "controller: create to all Ready", "ms", samples.get("ms")),
     )
   })

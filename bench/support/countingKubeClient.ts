@@ -5,12 +5,12 @@ import type { KubeObject, ObjectKey } from "../../src/kube/KubeObject.ts"
 /** `BENCH_DEBUG=1`: log every counted request with a timestamp (seconds) to stderr. */
 const DEBUG = process.env.BENCH_DEBUG === "1"
 
-/** The Live client reads lists in pages of this many items (layers/KubeClient.live.ts). */
-const LIST_PAGE = 500
+/** The Live client reads lists in pages of this many items (`defaultPageSize`, layers/KubeClient.live.ts). */
+const LIST_PAGE = 5000
 
 /** What one subject sent, by verb, as seen directly on top of the raw (HTTP) client. */
 export interface RequestCounts {
-  /** HTTP requests by verb; a list counts one per page of 500. `discover` is not here (see below). */
+  /** HTTP requests by verb; a list counts one per page of LIST_PAGE. `discover` is not here (see below). */
   readonly byVerb: Readonly<Record<string, number>>
   /** The same, by verb and kind (`get StageSet`). */
   readonly byVerbKind: Readonly<Record<string, number>>
@@ -60,6 +60,9 @@ const bodyBytes = (object: KubeObject): number => {
  * one this counter saw for that object. Every response (get, list, apply, ...) updates the
  * known resourceVersions, and `seed` fills them before a measured run.
  */
+/** For messages: how many items one LIST page holds. */
+export const LIST_PAGE_SIZE = LIST_PAGE
+
 export const makeCountingKubeClient = (
   inner: KubeClientApi,
 ): { readonly client: KubeClientApi; readonly counter: RequestCounterApi } => {

@@ -26,6 +26,23 @@ const withoutFinalizers = (kube: KubeClientApi, object: KubeObject) =>
         .update({ ...object, metadata: { ...object.metadata, finalizers: [] } })
         .pipe(Effect.ignore)
 
+/** Removes every finalizer from the namespace's StageSets and StageInventories (failures ignored). */
+const stripFinalizers = (kube: KubeClientApi, namespace: string) =>
+  Effect.forEach(
+    [STAGE_SET_KIND, STAGE_INVENTORY_KIND],
+    (kind) =>
+      kube.list({ apiVersion: API_VERSION, kind }, { namespace }).pipe(
+        Effect.orElseSucceed(() => ({ items: [] as ReadonlyArray<KubeObject> })),
+        Effect.flatMap((list) =>
+          Effect.forEach(list.items, (o) => withoutFinalizers(kube, o), {
+            concurrency: 8,
+            discard: true,
+          }),
+        ),
+      ),
+    { discard: true },
+  )
+
 export interface CleanupContext {
   readonly setup: KubeClientApi
   readonly cluster: { readonly deleteConfigMaps: (namespace: string) => Effect.Effect<void> }
@@ -42,15 +59,7 @@ export const deleteNamespace = (ctx: CleanupContext, name: string) =>
   Effect.gen(function* () {
     const kube = ctx.setup
     yield* ctx.cluster.deleteConfigMaps(name)
-    for (const kind of [STAGE_SET_KIND, STAGE_INVENTORY_KIND]) {
-      const list = yield* kube
-        .list({ apiVersion: API_VERSION, kind }, { namespace: name })
-        .pipe(Effect.orElseSucceed(() => ({ items: [] as ReadonlyArray<KubeObject> })))
-      yield* Effect.forEach(list.items, (o) => withoutFinalizers(kube, o), {
-        concurrency: 8,
-        discard: true,
-      })
-    }
+    yield* stripFinalizers(kube, name)
     yield* kube
       .delete({ apiVersion: "v1", kind: "Namespace", name }, { propagationPolicy: "Background" })
       .pipe(Effect.ignore)
@@ -68,19 +77,31 @@ const deleting = new Set<string>()
 export const awaitDeleted = (kube: KubeClientApi) =>
   Effect.gen(function* () {
     const deadline = Date.now() + 180_000
-    while (deleting.size > 0 && Date.now() < deadline) {
+    const terminating = new Map<string, KubeObject>()
+    for (let round = 0; deleting.size > 0 && Date.now() < deadline; round++) {
       for (const name of [...deleting]) {
         const live = yield* kube.get({ apiVersion: "v1", kind: "Namespace", name }).pipe(
-          Effect.map(() => true),
-          Effect.catchTag("KubeNotFound", () => Effect.succeed(false)),
-          Effect.orElseSucceed(() => true),
+          Effect.map((o): KubeObject | undefined => o),
+          Effect.catchTag("KubeNotFound", () => Effect.succeed(undefined)),
+          Effect.orElseSucceed(() => terminating.get(name)),
         )
-        if (!live) deleting.delete(name)
+        if (live === undefined) {
+          deleting.delete(name)
+          terminating.delete(name)
+        } else terminating.set(name, live)
+        // A finalizer that survived the first strip (a conflicting write) would block it forever.
+        if (live !== undefined && round % 10 === 9) yield* stripFinalizers(kube, name)
       }
       if (deleting.size > 0) yield* Effect.sleep("500 millis")
     }
-    if (deleting.size > 0)
-      yield* Effect.logWarning(`namespaces still terminating: ${[...deleting].join(", ")}`)
+    for (const [name, live] of terminating) {
+      const conditions =
+        (live.status as { conditions?: ReadonlyArray<{ type: string; message?: string }> })
+          ?.conditions ?? []
+      yield* Effect.logWarning(
+        `namespace ${name} still terminating: ${conditions.map((c) => `${c.type}: ${c.message ?? ""}`).join("; ")}`,
+      )
+    }
     deleting.clear()
   })
 

@@ -112,42 +112,25 @@ export const readMemory = (pid: number): Effect.Effect<Memory> =>
     })),
   )
 
-const controllerModules = fileURLToPath(
-  new URL("../../src/controller/controllerCli.ts", import.meta.url),
+/** RSS of an idle `node -e` on the same Node binary: what any Node process costs. */
+export const nodeBaseline: Effect.Effect<Memory> = Effect.scoped(
+  Effect.gen(function* () {
+    const logFile = join(tmpdir(), `stageset-bench-node-baseline-${process.pid}.log`)
+    const proc = yield* Effect.acquireRelease(
+      Effect.promise(() =>
+        spawnSupervised({
+          name: "node-baseline",
+          command: process.execPath,
+          args: ["-e", "setInterval(() => {}, 60_000)"],
+          logFile,
+        }),
+      ),
+      (p) => Effect.promise(() => p.stop().then(() => removeLog(logFile))),
+    )
+    yield* Effect.sleep("1 second")
+    return yield* readMemory(proc.pid)
+  }),
 )
-
-/**
- * RSS of an idle Node process on the same binary: `bare` is `node -e` with nothing loaded;
- * `modules` has imported the controller's code (src/controller/controllerCli.ts: Effect,
- * the platform, client-node, OpenTelemetry, and Node's TypeScript stripping) and runs nothing.
- */
-export const nodeBaseline = (what: "bare" | "modules"): Effect.Effect<Memory> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const logFile = join(tmpdir(), `stageset-bench-node-baseline-${process.pid}.log`)
-      const keepAlive = "setInterval(() => {}, 60_000)"
-      const proc = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          spawnSupervised({
-            name: `node-baseline-${what}`,
-            command: process.execPath,
-            args:
-              what === "bare"
-                ? ["-e", keepAlive]
-                : [
-                    "--input-type=module",
-                    "-e",
-                    `await import(${JSON.stringify(controllerModules)}); ${keepAlive}`,
-                  ],
-            logFile,
-          }),
-        ),
-        (p) => Effect.promise(() => p.stop().then(() => removeLog(logFile))),
-      )
-      yield* Effect.sleep(what === "bare" ? "1 second" : "3 seconds")
-      return yield* readMemory(proc.pid)
-    }),
-  )
 
 /** `stageset_kube_api_requests_total` of the process, summed by verb (every code). */
 export const processRequests = (metricsUrl: string) =>
