@@ -5,7 +5,7 @@ import { APPLYSET_PART_OF } from "../inventory/Labels.ts"
 import { discoveryGroupKinds, type Member } from "../inventory/RecordPlan.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
-import { formatApiVersion } from "../kube/KubeObject.ts"
+import { formatApiVersion, type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
 
 /** The members an entry list names (malformed entries are skipped: they cannot be addressed). */
 export const membersOfEntries = (entries: ReadonlyArray<Entry>): Array<Member> =>
@@ -14,13 +14,26 @@ export const membersOfEntries = (entries: ReadonlyArray<Entry>): Array<Member> =
     return key === undefined ? [] : [{ ref: key.ref, entry }]
   })
 
+/** What one LIST by `part-of=<id>` of one kind in one namespace (or cluster scope) returned. */
+export interface PartOfListing {
+  readonly applySetId: string
+  readonly apiVersion: string
+  readonly kind: string
+  /** Undefined: cluster scope. */
+  readonly namespace: string | undefined
+  readonly items: ReadonlyArray<KubeObject>
+}
+
 /**
  * KEP-3659 discovery: list each group-kind of the parent's `contains-group-kinds`, in the
  * parent namespace and `additional-namespaces` (or cluster scope), selecting
  * `part-of=<id>`. A group-kind that is no longer served has no members left to find.
+ * `known`: listings of this run that already answer some of these (the apply step's fast
+ * path makes exactly these LISTs); they are used instead of listing again.
  */
 export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(function* (
   record: StageRecord,
+  known: ReadonlyArray<PartOfListing> = [],
 ) {
   const meta = record.applySet
   if (meta === undefined) return [] as Array<Member>
@@ -34,10 +47,22 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
       if (resource === undefined) return Effect.succeed([] as Array<Member>)
       const apiVersion = formatApiVersion(resource.group, resource.version)
       const scopes = resource.namespaced ? namespaces : [undefined]
+      const toMember = (object: KubeObject): Member => {
+        const ref = refOf(object, resource.namespaced)
+        return { ref, entry: entryOf(ref, object.apiVersion) }
+      }
       return Effect.forEach(
         scopes,
-        (namespace) =>
-          kube
+        (namespace) => {
+          const listed = known.find(
+            (l) =>
+              l.applySetId === meta.id &&
+              l.kind === resource.kind &&
+              parseApiVersion(l.apiVersion).group === resource.group &&
+              l.namespace === namespace,
+          )
+          if (listed !== undefined) return Effect.succeed(listed.items.map(toMember))
+          return kube
             .list(
               { apiVersion, kind: resource.kind },
               {
@@ -46,14 +71,10 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
               },
             )
             .pipe(
-              Effect.map((list) =>
-                list.items.map((object): Member => {
-                  const ref = refOf(object, resource.namespaced)
-                  return { ref, entry: entryOf(ref, object.apiVersion) }
-                }),
-              ),
+              Effect.map((list) => list.items.map(toMember)),
               Effect.catchTag("KubeNotFound", () => Effect.succeed([] as Array<Member>)),
-            ),
+            )
+        },
         { concurrency: 4 },
       ).pipe(Effect.map((groups) => groups.flat()))
     },
@@ -68,11 +89,14 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
  * an object dropped in the same run as a switch away from applyset mode is found by its
  * label even though no entry names it.
  */
-export const readMembers = Effect.fn("readMembers")(function* (record: StageRecord) {
+export const readMembers = Effect.fn("readMembers")(function* (
+  record: StageRecord,
+  known: ReadonlyArray<PartOfListing> = [],
+) {
   const byId = new Map<string, Member>()
   for (const member of membersOfEntries(record.shards.flatMap((s) => s.entries)))
     byId.set(member.entry.id, member)
-  for (const member of yield* discoverApplySetMembers(record))
+  for (const member of yield* discoverApplySetMembers(record, known))
     if (!byId.has(member.entry.id)) byId.set(member.entry.id, member)
   return [...byId.values()]
 })

@@ -15,6 +15,7 @@ import { keyOfObject } from "./describe.ts"
 import { Readiness } from "./Readiness.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
+import type { PartOfListing } from "./readMembers.ts"
 import type { StageSetView } from "./StageSetView.ts"
 
 export const stageIdentity = (
@@ -51,6 +52,12 @@ export interface StageApplyResult {
   readonly live: ReadonlyArray<KubeObject>
   /** How many objects were applied (the fast path and KeepExisting skip some). */
   readonly applied: number
+  /**
+   * The fast path's LISTs by `part-of` label, taken before this run's applies: the prune
+   * phase's ApplySet discovery reuses them. Anything not in them that carries the label was
+   * applied by this run, so it is desired and no prune candidate.
+   */
+  readonly listings: ReadonlyArray<PartOfListing>
 }
 
 /** One member as this run applies it. */
@@ -110,7 +117,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
     const action = resolveConflictAction(rendered.stage, member.object)
     return { member, object, action, hash: appliedHash(object, action, stageSet) }
   })
-  const untouched = yield* listUntouched(
+  const { untouched, listings } = yield* listUntouched(
     options.reapply ? [] : planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
     previous,
     partOf,
@@ -164,6 +171,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
     record,
     live: ordered.map((r) => r.live),
     applied: ordered.filter((r) => r.applied).length,
+    listings,
   } satisfies StageApplyResult
 })
 
@@ -187,7 +195,8 @@ const listUntouched = (
 ) =>
   Effect.gen(function* () {
     const untouched = new Map<string, KubeObject>()
-    if (candidates.length === 0) return untouched
+    const listings: Array<PartOfListing> = []
+    if (candidates.length === 0) return { untouched, listings }
     const kube = yield* KubeClient
     const config = yield* ReconcileConfig
     const groups = new Map<string, Array<Planned>>()
@@ -210,6 +219,14 @@ const listUntouched = (
         }
         return kube.list({ apiVersion: first.apiVersion, kind: first.kind }, options).pipe(
           Effect.andThen((list) => {
+            if (partOf !== undefined)
+              listings.push({
+                applySetId: partOf,
+                apiVersion: first.apiVersion,
+                kind: first.kind,
+                namespace: options.namespace,
+                items: list.items,
+              })
             const byName = new Map(list.items.map((o) => [o.metadata.name, o]))
             for (const p of members) {
               const live = byName.get(p.object.metadata.name)
@@ -233,7 +250,7 @@ const listUntouched = (
       },
       { concurrency: Math.min(4, config.applyConcurrency), discard: true },
     )
-    return untouched
+    return { untouched, listings }
   })
 
 /** The verify timeout ladder: readyChecks.timeout > stages[].timeout > spec.timeout > default. */

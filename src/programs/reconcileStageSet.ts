@@ -15,6 +15,7 @@ import { type RunEvent, runStageSet, type StageProgress } from "./runStageSet.ts
 import type { StageSetView } from "./StageSetView.ts"
 import {
   ensureFinalizer,
+  latestStageSet,
   removeFinalizer,
   type StageSetKey,
   stageSetKey,
@@ -84,6 +85,8 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     return { outcome: { _tag: "NotFound" }, ...empty } satisfies ReconcileReport
   }
   const previous = previousStatus(live)
+  // Writes to the StageSet start from what this reconcile last saw of it (no GET before each).
+  const latest = yield* latestStageSet(live)
   const generation = live.metadata.generation
   const requestedAt = live.metadata.annotations?.[RECONCILE_REQUESTED_AT]
   const statusOf = (input: Omit<StatusInput, "generation" | "lastHandledReconcileAt">) =>
@@ -126,7 +129,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
             stages: previous.stages,
             inventoryMode: undefined,
           }),
-          (status) => writeStatus(key, status).pipe(Effect.ignore),
+          (status) => writeStatus(key, status, latest).pipe(Effect.ignore),
         ),
       ),
     )
@@ -139,6 +142,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
       yield* writeStatus(
         key,
         yield* statusOf({ outcome: { _tag: "Failed", failure }, stages, inventoryMode: undefined }),
+        latest,
       )
       return {
         outcome: { _tag: "Failed", failure },
@@ -152,7 +156,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   if (decoded._tag === "Left") return yield* fail(failureOf(decoded.left), previous.stages)
   const view = toView(live, decoded.right)
 
-  yield* ensureFinalizer(key)
+  yield* ensureFinalizer(key, latest)
   if (view.suspend === true) {
     yield* writeStatus(
       key,
@@ -161,6 +165,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
         stages: previous.stages,
         inventoryMode: undefined,
       }),
+      latest,
     )
     return { outcome: { _tag: "Suspended" }, ...empty } satisfies ReconcileReport
   }
@@ -170,21 +175,29 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const prepared = yield* Effect.either(
     Effect.gen(function* () {
       const rendered = yield* renderStageSet(view)
+      // One LIST for every stored stage; readStage (with its shard-name collision check)
+      // only for a stage whose shard 0 is not ours yet.
+      const stored = yield* store.listStageSet(view.namespace, view.name)
       const records = new Map<string, StageRecord>()
-      for (const r of rendered)
+      for (const r of rendered) {
+        const found = stored.find((s) => s.stage === r.stage.name)
         records.set(
           r.stage.name,
-          yield* store.readStage({
-            namespace: view.namespace,
-            stageSet: view.name,
-            stage: r.stage.name,
-          }),
+          found?.shards.some((s) => s.index === 0)
+            ? found
+            : yield* store.readStage({
+                namespace: view.namespace,
+                stageSet: view.name,
+                stage: r.stage.name,
+              }),
         )
-      return { rendered, records }
+      }
+      const names = new Set(rendered.map((r) => r.stage.name))
+      return { rendered, records, removed: stored.filter((s) => !names.has(s.stage)) }
     }),
   )
   if (prepared._tag === "Left") return yield* fail(failureOf(prepared.left), previous.stages)
-  const { rendered, records } = prepared.right
+  const { rendered, records, removed } = prepared.right
 
   // In steady state (same generation and revisions, Ready) the walk's phase changes are not
   // written: a no-op reconcile must write nothing at all.
@@ -201,10 +214,10 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
       ? Effect.void
       : Effect.flatMap(
           statusOf({ outcome: { _tag: "Running" }, stages, inventoryMode: undefined }),
-          (status) => writeStatus(key, status),
+          (status) => writeStatus(key, status, latest),
         ).pipe(Effect.ignore, Effect.provideService(KubeClient, kube))
 
-  const run = yield* runStageSet(view, rendered, records, report)
+  const run = yield* runStageSet(view, rendered, records, removed, report)
   const outcome: ReconcileOutcome =
     run.failure === undefined ? { _tag: "Ready" } : { _tag: "Failed", failure: run.failure }
   const status = yield* statusOf({
@@ -215,7 +228,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     stages: run.stages,
     inventoryMode: run.inventoryMode,
   })
-  yield* writeStatus(key, status)
+  yield* writeStatus(key, status, latest)
   const events: Array<RunEvent> = [...run.events]
   for (const r of rendered) {
     const before = previous.stages.find((s) => s.name === r.stage.name)

@@ -10,7 +10,7 @@ import { type Failure, failureOf } from "./failureReason.ts"
 import { pruneStage } from "./pruneStage.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
-import { readMembers } from "./readMembers.ts"
+import { type PartOfListing, readMembers } from "./readMembers.ts"
 import { applyStage, stageIdentity, verifyStage } from "./reconcileStage.ts"
 import type { StageSetView } from "./StageSetView.ts"
 
@@ -63,6 +63,8 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
   stageSet: StageSetView,
   rendered: ReadonlyArray<RenderedStage>,
   current: ReadonlyMap<string, StageRecord>,
+  /** Stored records of stages no longer in `spec.stages` (read with `current`). */
+  removedStages: ReadonlyArray<StageRecord>,
   report: ProgressReporter,
 ) {
   const config = yield* ReconcileConfig
@@ -98,6 +100,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       return report(progress)
     })
   const records = new Map(current)
+  const listings = new Map<string, ReadonlyArray<PartOfListing>>()
   let failure: Failure | undefined
   let applied = 0
   let pruned = 0
@@ -114,6 +117,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
           applyStage(stageSet, stage, before, { reapply: forcedFrom >= 0 && i >= forcedFrom }),
         )
         records.set(name, result.record)
+        listings.set(name, result.listings)
         applied += result.applied
         yield* setPhase(i, {
           phase: "Verifying",
@@ -131,7 +135,13 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       events.push({ type: "Warning", reason: failure.reason, message: failure.message })
       break
     }
-    yield* setPhase(i, { phase: "Ready", message: `${stage.members.length} objects ready` })
+    // Not written on its own: the next stage's Applying, or the run's final status, carries
+    // it a moment later (one status write fewer per stage).
+    progress[i] = {
+      ...progress[i]!,
+      phase: "Ready",
+      message: `${stage.members.length} objects ready`,
+    }
   }
 
   if (failure === undefined) {
@@ -157,7 +167,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       const record = records.get(name)!
       const desired = desiredBy.get(name)!
       const otherStagesDesired = new Set([...allDesired].filter((id) => !desired.has(id)))
-      const members = yield* readMembers(record)
+      const members = yield* readMembers(record, listings.get(name))
       const result = yield* asActor(
         pruneStage({
           stage: name,
@@ -189,11 +199,9 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
       progress[i] = { ...progress[i]!, entriesCount: count, shards: settled.shards.length }
     }
 
-    // Stages that left spec.stages: prune as if their render were empty, then drop their shards.
-    const stored = yield* store.listStageSet(stageSet.namespace, stageSet.name)
-    const removed = stored
-      .filter((r) => !desiredBy.has(r.stage))
-      .sort((a, b) => b.position - a.position)
+    // Stages that left spec.stages: prune as if their render were empty, then drop their
+    // shards. This run wrote none of them, so the records read before the walk still hold.
+    const removed = [...removedStages].sort((a, b) => b.position - a.position)
     for (const record of removed) {
       const members = yield* readMembers(record)
       const result = yield* asActor(

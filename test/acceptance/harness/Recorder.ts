@@ -17,8 +17,17 @@ export class SimulatedCrash {
   }
 }
 
+/** One read the programs made: what it costs the API server. */
+export interface RecordedRead {
+  readonly verb: "get" | "list"
+  readonly kind: string
+  readonly namespace: string | undefined
+}
+
 export interface RecorderApi {
   readonly writes: Effect.Effect<ReadonlyArray<RecordedWrite>>
+  /** Reads (GET and LIST, successful or not) since the last `clear`. */
+  readonly reads: Effect.Effect<ReadonlyArray<RecordedRead>>
   readonly clear: Effect.Effect<void>
   /** The process "dies" right after its n-th successful write from now on (1-based); undefined disarms. */
   readonly crashAfter: (n: number | undefined) => Effect.Effect<void>
@@ -43,13 +52,16 @@ export const RecorderLayer = Layer.effect(
   Recorder,
   Effect.gen(function* () {
     const log = yield* Ref.make<ReadonlyArray<RecordedWrite>>([])
+    const reads = yield* Ref.make<ReadonlyArray<RecordedRead>>([])
     const crash = yield* Ref.make<{ at: number | undefined; seen: number }>({
       at: undefined,
       seen: 0,
     })
     return {
       writes: Ref.get(log),
-      clear: Ref.set(log, []),
+      reads: Ref.get(reads),
+      clear: Effect.zipRight(Ref.set(log, []), Ref.set(reads, [])),
+      read: (read: RecordedRead) => Ref.update(reads, (l) => [...l, read]),
       crashAfter: (n) => Ref.set(crash, { at: n, seen: 0 }),
       record: (write: RecordedWrite) =>
         Effect.gen(function* () {
@@ -60,18 +72,22 @@ export const RecorderLayer = Layer.effect(
             return yield* Effect.die(new SimulatedCrash(state.at))
           }
         }),
-    } as RecorderApi & { record: (w: RecordedWrite) => Effect.Effect<void> }
+    } as RecorderApi & Recording
   }),
 )
 
-/** KubeClient in front of the inner one, reporting every successful write to the Recorder. */
+/** What the recording client reports to the Recorder. */
+interface Recording {
+  readonly record: (write: RecordedWrite) => Effect.Effect<void>
+  readonly read: (read: RecordedRead) => Effect.Effect<void>
+}
+
+/** KubeClient in front of the inner one, reporting every successful write and every read to the Recorder. */
 export const recordingKubeClient = Layer.effect(
   KubeClient,
   Effect.gen(function* () {
     const inner = yield* KubeClient
-    const recorder = (yield* Recorder) as RecorderApi & {
-      record: (w: RecordedWrite) => Effect.Effect<void>
-    }
+    const recorder = (yield* Recorder) as RecorderApi & Recording
     const wrap = (client: KubeClientApi): KubeClientApi => {
       const after =
         <A>(verb: RecordedWrite["verb"], key: ObjectKey) =>
@@ -79,6 +95,16 @@ export const recordingKubeClient = Layer.effect(
           Effect.tap(effect, () => recorder.record({ verb, key }))
       return {
         ...client,
+        get: (key) =>
+          Effect.zipRight(
+            recorder.read({ verb: "get", kind: key.kind, namespace: key.namespace }),
+            client.get(key),
+          ),
+        list: (kind, options) =>
+          Effect.zipRight(
+            recorder.read({ verb: "list", kind: kind.kind, namespace: options?.namespace }),
+            client.list(kind, options),
+          ),
         apply: (object, options) =>
           options.dryRun === true
             ? client.apply(object, options)

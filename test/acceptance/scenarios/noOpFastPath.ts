@@ -6,6 +6,7 @@ import {
   RECONCILE_STAGE,
 } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import type { KubeObject } from "../../../src/kube/KubeObject.ts"
 import {
   type AcceptanceEnv,
   MODES,
@@ -90,6 +91,63 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
           const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
           expect(members).toEqual(["apply ConfigMap/b"])
           expect((yield* getObject(cmKey(ns, "b")))?.data).toEqual({ key: "new" })
+        }),
+      ),
+    )
+
+    it.live("a no-op reconcile reads each kind once per namespace, whatever the size", () =>
+      run(
+        Effect.gen(function* () {
+          const ns = uniqueName("reads")
+          const other = uniqueName("reads-other")
+          yield* createNamespace(ns)
+          yield* createNamespace(other)
+          const secret = (name: string, namespace?: string): KubeObject => ({
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name, ...(namespace === undefined ? {} : { namespace }) },
+            stringData: { key: name },
+          })
+          yield* setSource(ns, "src-0", {
+            "x.yaml": yamlOf([
+              ...Array.from({ length: 12 }, (_, i) => configMap(`cm-${i}`)),
+              secret("s-0"),
+              secret("s-1"),
+            ]),
+          })
+          yield* setSource(ns, "src-1", {
+            "x.yaml": yamlOf([
+              configMap("there-0", { key: "x" }, { namespace: other }),
+              configMap("there-1", { key: "y" }, { namespace: other }),
+            ]),
+          })
+          yield* setStageSet(ns, "ss", [
+            { name: "first", source: "src-0" },
+            { name: "second", source: "src-1" },
+          ])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+
+          const recorder = yield* Recorder
+          expect(yield* writesOf(ns, "ss")).toEqual([])
+          const reads = (yield* recorder.reads).map(
+            (r) => `${r.verb} ${r.kind}${r.namespace === other ? " (other)" : ""}`,
+          )
+          // The StageSet and each source once, the inventory once, then one LIST per kind and
+          // namespace, which the prune phase's ApplySet discovery reuses: not one per object.
+          // With ApplySets, the second stage's set spans its parent's namespace too, where it
+          // has no object to reuse a LIST of: discovery lists ConfigMaps there once.
+          expect(reads.sort()).toEqual(
+            [
+              "get StageSet",
+              "get ConfigMap",
+              "get ConfigMap",
+              "list StageInventory",
+              "list ConfigMap",
+              "list Secret",
+              "list ConfigMap (other)",
+              ...(mode === "entries" ? [] : ["list ConfigMap"]),
+            ].sort(),
+          )
         }),
       ),
     )
