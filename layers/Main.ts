@@ -3,6 +3,7 @@ import { Duration, Layer, Logger, LogLevel, Option } from "effect"
 import { ControllerConfig, defaultControllerConfig } from "../src/controller/ControllerConfig.ts"
 import type { EventRecorder } from "../src/controller/EventRecorder.ts"
 import type { ControllerFlags } from "../src/controller/Flags.ts"
+import { type OwnWrites, ownWritesKubeClientLayer } from "../src/controller/OwnWrites.ts"
 import type { InventoryStore } from "../src/inventory-store/InventoryStore.ts"
 import { instrumentedKubeClientLayer } from "../src/kube/instrumentedKubeClient.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
@@ -16,6 +17,7 @@ import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { EventRecorderKube } from "./EventRecorder.kube.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
 
 /** Everything the controller loop needs, as the process builds it. */
@@ -28,6 +30,7 @@ export type ControllerServices =
   | ArtifactFetcher
   | ControllerConfig
   | EventRecorder
+  | OwnWrites
 
 export interface ProcessIdentity {
   /** Who this process is: the pod name (hostname) plus a random suffix. */
@@ -54,10 +57,16 @@ export const controllerLayer = (
       maxSockets: Math.max(100, flags.concurrent * flags.applyConcurrency + 32),
     }),
   ).pipe(Layer.orDie)
-  // Requests are counted on the raw client, so every retry shows in the metrics.
-  const kube = resilientKubeClientLayer({ qps: flags.kubeApiQps, burst: flags.kubeApiBurst }).pipe(
-    Layer.provide(instrumentedKubeClientLayer),
-    Layer.provide(raw),
+  // Requests are counted on the raw client, so every retry shows in the metrics. Our own
+  // writes are noted above the retries: one logical write, one resourceVersion.
+  const kube = ownWritesKubeClientLayer.pipe(
+    Layer.provide(
+      resilientKubeClientLayer({ qps: flags.kubeApiQps, burst: flags.kubeApiBurst }).pipe(
+        Layer.provide(instrumentedKubeClientLayer),
+        Layer.provide(raw),
+      ),
+    ),
+    Layer.provideMerge(OwnWritesMemory),
   )
   const config = Layer.mergeAll(
     Layer.succeed(ReconcileConfig, {

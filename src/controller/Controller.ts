@@ -5,6 +5,7 @@ import {
   STAGE_INVENTORY_KIND,
   STAGE_SET_KIND,
 } from "../inventory/Labels.ts"
+import type { KubeObject } from "../kube/KubeObject.ts"
 import { type ReconcileReport, reconcileStageSet } from "../programs/reconcileStageSet.ts"
 import { fluxSourceKinds } from "../programs/resolveSource.ts"
 import { ControllerConfig } from "./ControllerConfig.ts"
@@ -25,6 +26,7 @@ import {
   reconcileDuration,
   reconcileTotal,
 } from "./metrics.ts"
+import { OwnWrites } from "./OwnWrites.ts"
 import { failureDelay, intervalsOf } from "./requeueDelay.ts"
 import {
   emptySourceIndex,
@@ -90,6 +92,14 @@ export const runController = Effect.scoped(
     const namespaces = config.watchNamespaces
     const index = yield* Ref.make(emptySourceIndex)
 
+    const own = yield* OwnWrites
+    /** Whether an event is a change someone else made (ours are already reconciled). */
+    const foreign = (event: InformerEvent, changed: (previous: KubeObject) => boolean) => {
+      if (event._tag === "Deleted") return Effect.as(own.forget(event.object), true)
+      if (event._tag === "Updated" && !changed(event.previous)) return Effect.succeed(false)
+      return Effect.map(own.isOwn(event.object), (mine) => !mine)
+    }
+
     const stageSets = yield* makeInformer(STAGE_SETS, { namespaces })
     yield* runInformer(stageSets, (event) => {
       const key = cacheKey(event.object.metadata.namespace, event.object.metadata.name)
@@ -97,8 +107,13 @@ export const runController = Effect.scoped(
         event._tag === "Deleted"
           ? Ref.update(index, (i) => removeStageSet(i, key))
           : Ref.update(index, (i) => setStageSet(i, key, sourceKeysOf(event.object)))
-      const wanted = event._tag !== "Updated" || stageSetChanged(event.previous, event.object)
-      return Effect.zipRight(reindex, wanted ? queue.add(key) : Effect.void)
+      return Effect.zipRight(
+        reindex,
+        Effect.flatMap(
+          foreign(event, (previous) => stageSetChanged(previous, event.object)),
+          (wanted) => (wanted ? queue.add(key) : Effect.void),
+        ),
+      )
     })
 
     const inventories = yield* makeInformer(INVENTORIES, {
@@ -108,10 +123,12 @@ export const runController = Effect.scoped(
     })
     yield* runInformer(inventories, (event) => {
       const owner = event.object.metadata.labels?.[LABEL_STAGE_SET]
-      const wanted = event._tag !== "Updated" || shardChanged(event.previous, event.object)
-      return owner === undefined || !wanted
-        ? Effect.void
-        : queue.add(cacheKey(event.object.metadata.namespace, owner))
+      if (owner === undefined) return Effect.void
+      return Effect.flatMap(
+        foreign(event, (previous) => shardChanged(previous, event.object)),
+        (wanted) =>
+          wanted ? queue.add(cacheKey(event.object.metadata.namespace, owner)) : Effect.void,
+      )
     })
 
     // A source event enqueues the StageSets that reference the source, nothing else.

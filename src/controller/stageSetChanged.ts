@@ -30,8 +30,8 @@ export const stageSetChanged = (previous: KubeObject, next: KubeObject): boolean
 
 /**
  * Whether an update of a StageInventory shard may need repair: its spec (generation), its
- * ownership labels, or its deletion changed. Our own shard writes pass this too; they cost
- * one follow-up reconcile of the owner, which writes nothing and so settles.
+ * ownership labels, or its deletion changed. Our own shard writes pass this too; the
+ * controller tells them apart by their resourceVersion (OwnWrites).
  */
 export const shardChanged = (previous: KubeObject, next: KubeObject): boolean =>
   previous.metadata.generation !== next.metadata.generation ||

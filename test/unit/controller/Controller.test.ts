@@ -1,13 +1,16 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Ref, Schedule } from "effect"
+import { Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { OwnWritesMemory } from "../../../layers/OwnWrites.memory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
 import { runController } from "../../../src/controller/Controller.ts"
 import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
 import { EventRecorder, type EventTarget } from "../../../src/controller/EventRecorder.ts"
+import { reconcileTotal } from "../../../src/controller/metrics.ts"
+import { ownWritesKubeClientLayer } from "../../../src/controller/OwnWrites.ts"
 import { API_VERSION, FINALIZER, STAGE_INVENTORY_KIND } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
@@ -35,7 +38,6 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
   Layer.mergeAll(
     InventoryStoreLive,
     AppliedCacheMemory,
-    AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "50 millis" }),
     ArtifactFetcherInMemory(),
     Layer.succeed(ReconcileConfig, {
@@ -53,6 +55,20 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
     }),
     EventRecorderStub,
   ).pipe(Layer.provideMerge(KubeClientInMemory))
+
+/**
+ * The controller as its own process sees the cluster: its services over a client that
+ * notes its own writes. The tests' writes go around it, as a user's would.
+ */
+const asProcess = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Effect.provide(
+    effect,
+    Layer.mergeAll(
+      InventoryStoreLive,
+      AppliedCacheMemory,
+      ReadinessKube({ recheckEvery: "50 millis" }),
+    ).pipe(Layer.provideMerge(ownWritesKubeClientLayer), Layer.provideMerge(OwnWritesMemory)),
+  )
 
 const ssKey = (namespace: string, name: string): ObjectKey => ({
   apiVersion: API_VERSION,
@@ -84,17 +100,25 @@ const reconciles = (namespace: string, name: string) =>
     ),
   )
 
-/** Waits until no reconcile of the StageSet started for 300 ms; the count then. */
-const settled = (namespace: string, name: string) =>
+/** Waits until `count` did not move for 300 ms; the count then. */
+const settledCount = <E, R>(count: Effect.Effect<number, E, R>) =>
   Effect.gen(function* () {
-    let before = yield* reconciles(namespace, name)
+    let before = yield* count
     for (;;) {
       yield* Effect.sleep(Duration.millis(300))
-      const now = yield* reconciles(namespace, name)
+      const now = yield* count
       if (now === before) return now
       before = now
     }
   })
+
+/** Waits until no reconcile of the StageSet started for 300 ms; the count then. */
+const settled = (namespace: string, name: string) => settledCount(reconciles(namespace, name))
+
+/** Reconciles that ended Ready, in this process (the metric is global). */
+const finished = Metric.value(Metric.tagged(reconcileTotal, "result", "ready")).pipe(
+  Effect.map((state) => state.count),
+)
 
 const isReady = (namespace: string, name: string) =>
   Effect.flatMap(statusOf(namespace, name), (status) =>
@@ -115,7 +139,7 @@ describe("Controller", () => {
         { name: "first", source: "src-a" },
         { name: "second", source: "src-b" },
       ])
-      yield* Effect.forkScoped(runController)
+      yield* Effect.forkScoped(asProcess(runController))
 
       // Nobody calls reconcile: the informer's ADDED does.
       yield* eventually(isReady(ns, "ss"))
@@ -176,6 +200,31 @@ describe("Controller", () => {
     }).pipe(Effect.provide(testLayer())),
   )
 
+  it.scopedLive(
+    "reconciles a new StageSet once: its own finalizer and shard writes do not enqueue it again",
+    () =>
+      Effect.gen(function* () {
+        const ns = "once"
+        const before = yield* finished
+        yield* createNamespace(ns)
+        yield* Effect.forkScoped(asProcess(runController))
+        yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("one"), configMap("two")]) })
+        yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+        yield* eventually(isReady(ns, "ss"))
+        expect(yield* settledCount(finished)).toBe(before + 1)
+
+        // Someone else's edit of a shard still reconciles it (and the repair writes nothing new).
+        const shard = (yield* shardsOf(ns, "ss"))[0]!
+        yield* Effect.flatMap(KubeClient, (kube) =>
+          kube.update({
+            ...shard,
+            metadata: { ...shard.metadata, labels: { ...shard.metadata.labels, extra: "x" } },
+          }),
+        )
+        expect(yield* settledCount(finished)).toBe(before + 2)
+      }).pipe(Effect.provide(testLayer())),
+  )
+
   it.scopedLive("a failing StageSet is reconciled as soon as its missing source appears", () =>
     Effect.gen(function* () {
       const ns = "apps"
@@ -189,7 +238,7 @@ describe("Controller", () => {
           extra: { sourceRef: { kind: "ConfigMap", name: "missing", namespace: "sources" } },
         },
       ])
-      yield* Effect.forkScoped(runController)
+      yield* Effect.forkScoped(asProcess(runController))
       yield* eventually(
         Effect.flatMap(statusOf(ns, "late"), (s) =>
           assert(
