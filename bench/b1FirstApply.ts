@@ -4,6 +4,7 @@ import { defaultApiLimits } from "../src/kube/resilientKubeClient.ts"
 import { rawKubeClient } from "./support/cluster.ts"
 import { type Collector, fmtMs, Samples, tempDir } from "./support/collector.ts"
 import type { BenchContext } from "./support/config.ts"
+import { type CpuUsage, describeCpu, sumCpu, withCpu } from "./support/cpu.ts"
 import { checkKpt, kptApply, kptInit } from "./support/kpt.ts"
 import {
   objectNames,
@@ -96,6 +97,7 @@ export const b1FirstApply = (
     for (const n of ctx.sizes.b1) {
       const names = objectNames("cm", n)
       const samples = new Samples()
+      const cpu = new Map<string, Array<CpuUsage>>()
       const subjects: ReadonlyArray<readonly [string, (ns: string) => Effect.Effect<Timed>]> = [
         [BARE, (ns) => bare.apply([renderedStage(names, ns, STAGE_SET, STAGE)])],
         [
@@ -138,15 +140,24 @@ export const b1FirstApply = (
       ]
       for (let rep = 1; rep <= ctx.reps; rep++)
         for (const [subject, measure] of subjects) {
-          const result = yield* withNamespace(ctx, SLUG[subject]!, measure)
+          // The harness is the subject for the in-process ones; kubectl and kpt show up as
+          // its reaped children. The window includes the untimed setup inside `measure`.
+          const [result, usage] = yield* withNamespace(ctx, SLUG[subject]!, (ns) =>
+            withCpu(ctx.cluster.components(), measure(ns)),
+          )
           samples.add(subject, result.ms, countsOf(result))
+          cpu.set(subject, [...(cpu.get(subject) ?? []), usage])
           ctx.progress(`B1 N=${n} rep ${rep}/${ctx.reps} ${subject}: ${fmtMs(result.ms)}`)
         }
 
       const workload = `first apply, N=${n}`
       const m = (key: string) => median(samples.get(key))
-      const details = (key: string) =>
-        samples.details(key).length === 0 ? {} : { details: { perRep: samples.details(key) } }
+      const details = (key: string) => ({
+        details: {
+          ...(samples.details(key).length === 0 ? {} : { perRep: samples.details(key) }),
+          cpuPerRep: cpu.get(key) ?? [],
+        },
+      })
       out.rows.push(row(workload, BARE, "ms", samples.get(BARE), details(BARE)))
       for (const subject of [CONTROLLER, UNLIMITED])
         out.rows.push(
@@ -158,16 +169,24 @@ export const b1FirstApply = (
       out.rows.push(
         row(workload, KUBECTL, "ms", samples.get(KUBECTL), {
           ...compare("kubectl/controller", m(KUBECTL) / m(CONTROLLER), { atLeast: 3 }),
-          details: { kubectlOverUnlimitedController: m(KUBECTL) / m(UNLIMITED) },
+          details: {
+            kubectlOverUnlimitedController: m(KUBECTL) / m(UNLIMITED),
+            cpuPerRep: cpu.get(KUBECTL) ?? [],
+          },
         }),
       )
       out.notes.push(
         `N=${n}: kubectl/controller(no qps limit) = ${(m(KUBECTL) / m(UNLIMITED)).toFixed(2)}`,
       )
+      for (const [subject, usages] of cpu)
+        out.notes.push(
+          `N=${n} CPU ${subject} (${usages.length} rep${usages.length === 1 ? "" : "s"}): ${describeCpu(sumCpu(usages))}`,
+        )
       if (kpt.ok)
         out.rows.push(
           row(workload, KPT, "ms", samples.get(KPT), {
             comparison: { label: "kpt/controller", value: m(KPT) / m(CONTROLLER) },
+            details: { cpuPerRep: cpu.get(KPT) ?? [] },
           }),
         )
     }

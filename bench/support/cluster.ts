@@ -17,6 +17,12 @@ export interface BenchCluster {
   readonly serverVersion: string
   /** Deletes every ConfigMap of a namespace in one request (clean-up between measurements). */
   readonly deleteConfigMaps: (namespace: string) => Effect.Effect<void>
+  /**
+   * The local control plane's components (etcd, kube-apiserver, kube-controller-manager) by
+   * their own pids, as its supervisor reported them; empty for `--kubeconfig`. A function:
+   * a restarted component has a new pid.
+   */
+  readonly components: () => ReadonlyArray<{ readonly name: string; readonly pid: number }>
 }
 
 /**
@@ -53,8 +59,9 @@ export const acquireCluster = (
 ): Effect.Effect<BenchCluster, unknown, Scope.Scope> =>
   Effect.gen(function* () {
     const binDir = yield* ensureBinaries()
-    const kubeconfigPath =
-      kubeconfig ?? (yield* startControlPlane({ allowExternal: false })).kubeconfigPath
+    const plane =
+      kubeconfig === undefined ? yield* startControlPlane({ allowExternal: false }) : undefined
+    const kubeconfigPath = kubeconfig ?? plane!.kubeconfigPath
     const client = yield* rawKubeClient(kubeconfigPath, "stageset-bench-setup")
     yield* Effect.provide(installCrds, Layer.succeed(KubeClient, client))
     const { kubeconfig: kc } = yield* loadKubeConfig({ kubeconfigPath, homeConfig: false })
@@ -68,5 +75,6 @@ export const acquireCluster = (
         Effect.tryPromise(() => core.deleteCollectionNamespacedConfigMap({ namespace })).pipe(
           Effect.ignore,
         ),
+      components: () => (plane?.processes() ?? []).map(({ name, pid }) => ({ name, pid })),
     }
   })
