@@ -11,6 +11,17 @@ const root = fileURLToPath(new URL("../../", import.meta.url))
 /** What the container runs: the bundle of `npm run build` (hack/build.ts). */
 const mainScript = `${root}dist/stageset-controller.mjs`
 
+/**
+ * The image's `ENV NODE_OPTIONS` line (its V8 heap caps), so that the process measured
+ * runs with the flags the container runs with, not with V8's defaults for this host.
+ */
+const imageNodeOptions = async (): Promise<string> => {
+  const dockerfile = await readFile(`${root}Dockerfile`, "utf8")
+  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)
+  if (match?.[1] === undefined) throw new Error('the Dockerfile has no ENV NODE_OPTIONS="..." line')
+  return match[1]
+}
+
 /** Bundles the controller once per harness run, so the process measured is the image's. */
 let bundled: Promise<void> | undefined
 const ensureBundle = () => {
@@ -42,7 +53,8 @@ const httpStatus = (url: string) =>
   })
 
 /**
- * The controller binary (the bundle of `src/main.ts`) against the cluster, as the container runs it,
+ * The controller binary (the bundle of `src/main.ts`) against the cluster, as the container runs it
+ * (with the image's NODE_OPTIONS),
  * under the control plane's supervisor (it cannot outlive the harness); stopped (SIGTERM)
  * when the scope closes. Returns once `/readyz` answers 200.
  */
@@ -52,6 +64,7 @@ export const startControllerProcess = (
 ): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
     yield* Effect.promise(ensureBundle)
+    const nodeOptions = yield* Effect.promise(imageNodeOptions)
     const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
     const logFile = join(tmpdir(), `stageset-bench-controller-${process.pid}-${++started}.log`)
     const proc = yield* Effect.acquireRelease(
@@ -69,6 +82,7 @@ export const startControllerProcess = (
             ...args,
           ],
           logFile,
+          env: { ...process.env, NODE_OPTIONS: nodeOptions },
           graceSeconds: 10,
         }),
       ),

@@ -15,6 +15,7 @@ import {
   cacheKey,
   type Informer,
   type InformerEvent,
+  identityOnly,
   makeInformer,
   metadataOnly,
 } from "./Informer.ts"
@@ -131,7 +132,8 @@ export const runController = Effect.scoped(
       )
     })
 
-    // A source event enqueues the StageSets that reference the source, nothing else.
+    // A source event enqueues the StageSets that reference the source, nothing else: its
+    // identity is all the handler reads, so that is all the cache keeps.
     const enqueueReaders = (event: InformerEvent) =>
       Effect.flatMap(Ref.get(index), (i) =>
         Effect.forEach(stageSetsFor(i, sourceKeyOf(event.object)), queue.add, { discard: true }),
@@ -139,7 +141,7 @@ export const runController = Effect.scoped(
     for (const kind of ["ConfigMap", "Secret"]) {
       const sources = yield* makeInformer(
         { apiVersion: "v1", kind },
-        { namespaces, transform: metadataOnly },
+        { namespaces, transform: identityOnly },
       )
       yield* runInformer(sources, enqueueReaders)
     }

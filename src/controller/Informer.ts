@@ -82,6 +82,22 @@ export const metadataOnly = (object: KubeObject): KubeObject => {
   return { apiVersion: object.apiVersion, kind: object.kind, metadata }
 }
 
+/**
+ * A transform keeping only what names an object and the resourceVersion the cache compares,
+ * for informers whose every event just means "this object changed": the source ConfigMaps
+ * and Secrets. Those cache every ConfigMap of the watched namespaces, the thousands that
+ * StageSets apply included, and uid and labels were a third of each entry.
+ */
+export const identityOnly = (object: KubeObject): KubeObject => {
+  const m = object.metadata
+  const metadata: ObjectMeta = {
+    name: m.name,
+    ...(m.namespace === undefined ? {} : { namespace: m.namespace }),
+    ...(m.resourceVersion === undefined ? {} : { resourceVersion: m.resourceVersion }),
+  }
+  return { apiVersion: object.apiVersion, kind: object.kind, metadata }
+}
+
 /** A watch the server closed without an error: resume it from the last resourceVersion. */
 class WatchEnded extends Data.TaggedError("WatchEnded")<{}> {}
 

@@ -7,6 +7,7 @@ import {
 import {
   type InformerEvent,
   type InformerOptions,
+  identityOnly,
   makeInformer,
   metadataOnly,
 } from "../../../src/controller/Informer.ts"
@@ -201,4 +202,29 @@ describe("Informer", () => {
       expect(yield* informer.list).toEqual([])
     }),
   )
+
+  it("identityOnly keeps type, name, namespace and resourceVersion, nothing else", () => {
+    const full: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: {
+        name: "a",
+        namespace: "apps",
+        uid: "u-1",
+        resourceVersion: "7",
+        labels: { "applyset.kubernetes.io/part-of": "applyset-x" },
+      },
+      data: { big: "x".repeat(100) },
+    }
+    expect(identityOnly(full)).toEqual({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a", namespace: "apps", resourceVersion: "7" },
+    })
+    expect(identityOnly({ apiVersion: "v1", kind: "Namespace", metadata: { name: "n" } })).toEqual({
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "n" },
+    })
+  })
 })
