@@ -44,25 +44,19 @@ export const ownWritesKubeClientLayer = Layer.effect(
   Effect.gen(function* () {
     const inner = yield* KubeClient
     const own = yield* OwnWrites
-    const wrap = (client: KubeClientApi): KubeClientApi => {
-      return {
-        ...client,
-        apply: (object, options) =>
-          options.dryRun === true
-            ? client.apply(object, options)
-            : trackedWrite(own, object, client.apply(object, options)),
-        create: (object) => trackedWrite(own, object, client.create(object)),
-        update: (object) => trackedWrite(own, object, client.update(object)),
-        updateStatus: (object) => trackedWrite(own, object, client.updateStatus(object)),
-        impersonate: (username) => wrap(client.impersonate(username)),
-      }
-    }
+    const tracked = <E>(object: KubeObject, write: Effect.Effect<KubeObject, E>) =>
+      isTracked(object) ? own.track(object, write) : write
+    const wrap = (client: KubeClientApi): KubeClientApi => ({
+      ...client,
+      apply: (object, options) =>
+        options.dryRun === true
+          ? client.apply(object, options)
+          : tracked(object, client.apply(object, options)),
+      create: (object) => tracked(object, client.create(object)),
+      update: (object) => tracked(object, client.update(object)),
+      updateStatus: (object) => tracked(object, client.updateStatus(object)),
+      impersonate: (username) => wrap(client.impersonate(username)),
+    })
     return wrap(inner)
   }),
 )
-
-const trackedWrite = <E>(
-  own: Context.Tag.Service<OwnWrites>,
-  object: KubeObject,
-  write: Effect.Effect<KubeObject, E>,
-) => (isTracked(object) ? own.track(object, write) : write)
