@@ -6,4 +6,4 @@ if (!process.features.typescript) {
   )
   process.exit(1)
 }
-await import("../src/cli/main.ts")
+await import("../src/roots/stagesetctl.ts")

@@ -7,9 +7,9 @@ import { Config, Console, Effect, Layer, Option, Schedule } from "effect"
 import { parseAllDocuments } from "yaml"
 import { KubeClientLive } from "../layers/KubeClient.live.ts"
 import { KubeConfigSource } from "../layers/live/loadKubeConfig.ts"
-import { controllerCli } from "../src/controller/controllerCli.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import type { KubeObject } from "../src/kube/KubeObject.ts"
+import { controllerMain } from "../src/roots/controller.ts"
 import { installCrds } from "../test/acceptance/harness/installCrds.ts"
 import { startControlPlane } from "../test/controlplane/ControlPlane.ts"
 
@@ -33,7 +33,7 @@ const localDefaults = [
 ]
 
 const run = (argv: ReadonlyArray<string>) =>
-  controllerCli([...argv]).pipe(
+  controllerMain([...argv]).pipe(
     Effect.catchIf(ValidationError.isValidationError, () =>
       Effect.sync(() => {
         process.exitCode = 2

@@ -3,7 +3,7 @@ import { DateTime, Effect, Layer, SynchronizedRef } from "effect"
 import { EventRecorder, type EventTarget } from "../src/controller/EventRecorder.ts"
 import { FIELD_MANAGER } from "../src/inventory/Labels.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
-import type { RunEvent } from "../src/programs/runStageSet.ts"
+import type { RunEvent } from "../src/programs/RunEvent.ts"
 
 /** Identifies this process in `reportingInstance` (the pod name in a cluster). */
 export interface EventRecorderOptions {

@@ -5,13 +5,13 @@
  * object does, with a slow re-check as a safety net for missed events.
  */
 import { Deferred, Duration, Effect, Layer, Stream } from "effect"
+import { describeKey } from "../src/kube/describeKey.ts"
 import { KubeClient, type KubeClientApi } from "../src/kube/KubeClient.ts"
 import type { KubeError } from "../src/kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../src/kube/KubeObject.ts"
 import { keyOfObject } from "../src/programs/describe.ts"
 import { VerifyFailed, VerifyTimeout } from "../src/programs/errors/verifyErrors.ts"
 import { type ObjectReadiness, Readiness, type ReadyResult } from "../src/programs/Readiness.ts"
-import { describeKey } from "../src/readiness/describeKey.ts"
 import { computeStatus, type ObjectStatus } from "../src/readiness/kstatus.ts"
 
 export interface ReadinessKubeOptions {

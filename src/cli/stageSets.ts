@@ -7,34 +7,11 @@ import {
 } from "../inventory/Labels.ts"
 import type { KubeClientApi } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
-import { stageSetKey } from "../programs/stageSetObject.ts"
+import { statusOf } from "../programs/stageSet/observeStageSet.ts"
+import { stageSetKey } from "../programs/stageSet/StageSetKey.ts"
 import { type CliFailure, fromKubeError } from "./CliFailure.ts"
 
-/** The status fields the CLI shows, read loosely: a StageSet may not have a status yet. */
-export interface StageSetStatusView {
-  readonly observedGeneration?: number
-  readonly inventoryMode?: string
-  readonly lastHandledReconcileAt?: string
-  readonly conditions?: ReadonlyArray<{
-    readonly type: string
-    readonly status: string
-    readonly reason?: string
-    readonly message?: string
-  }>
-  readonly stages?: ReadonlyArray<{
-    readonly name: string
-    readonly position?: number
-    readonly phase?: string
-    readonly revision?: string
-    readonly entriesCount?: number
-    readonly shards?: number
-    readonly message?: string
-  }>
-}
-
-export const statusOf = (object: KubeObject): StageSetStatusView =>
-  (object.status ?? {}) as StageSetStatusView
-
+/** The Ready condition of the StageSet's status, decoded by its Schema. */
 export const readyOf = (object: KubeObject) =>
   statusOf(object).conditions?.find((condition) => condition.type === "Ready")
 

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import type { KubeClientApi } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { conflictRetrySchedule } from "../kube/RetryPolicy.ts"
-import { stageSetKey } from "../programs/stageSetObject.ts"
+import { stageSetKey } from "../programs/stageSet/StageSetKey.ts"
 import { type CliFailure, fromKubeError } from "./CliFailure.ts"
 
 /**

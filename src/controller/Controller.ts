@@ -193,8 +193,8 @@ export const runController = Effect.scoped(
                     Metric.tagged("stageset", name),
                     Metric.tagged("stage", stage.name),
                   )
-                yield* Metric.set(tag(inventoryEntries), stage.entriesCount)
-                yield* Metric.set(tag(inventoryShards), stage.shards)
+                yield* Metric.set(tag(inventoryEntries), stage.entriesCount ?? 0)
+                yield* Metric.set(tag(inventoryShards), stage.shards ?? 0)
               }
               return yield* afterReport(queue, key, report, intervals)
             }),

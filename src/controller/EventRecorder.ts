@@ -1,5 +1,5 @@
 import { Context, type Effect } from "effect"
-import type { RunEvent } from "../programs/runStageSet.ts"
+import type { RunEvent } from "../programs/RunEvent.ts"
 
 /** The object an event is about. */
 export interface EventTarget {

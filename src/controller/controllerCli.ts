@@ -2,7 +2,6 @@ import { Command } from "@effect/cli"
 import type { Effect } from "effect"
 import { CONTROLLER_VERSION } from "../version.ts"
 import { type ControllerFlags, controllerOptions } from "./Flags.ts"
-import { runProcess } from "./runProcess.ts"
 
 /** The controller's command line around any body (tests pass their own). */
 export const makeControllerCli = <E, R>(
@@ -18,6 +17,3 @@ export const makeControllerCli = <E, R>(
     ),
     { name: "stageset-controller", version: CONTROLLER_VERSION },
   )
-
-/** The controller's command line: parses argv (node, script, flags...) and runs the process. */
-export const controllerCli = makeControllerCli(runProcess)

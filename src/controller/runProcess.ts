@@ -1,17 +1,14 @@
 import { readFile } from "node:fs/promises"
-import { hostname } from "node:os"
 import { Cause, Config, Effect, Layer, Option, Schedule, SubscriptionRef } from "effect"
-import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
-import { controllerLayer, loggerLayer } from "../../layers/Main.ts"
 import { API_VERSION, STAGE_SET_KIND } from "../inventory/Labels.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
-import { CONTROLLER_VERSION } from "../version.ts"
 import { formatBindAddress, parseBindAddress } from "./bindAddress.ts"
 import { runController } from "./Controller.ts"
 import type { ControllerFlags } from "./Flags.ts"
-import { leaderIdentity, makeLeaderElectionConfig, withLeaderElection } from "./LeaderElection.ts"
+import { makeLeaderElectionConfig, withLeaderElection } from "./LeaderElection.ts"
 import { MetricsServerLive } from "./MetricsServer.ts"
 import { ProbeServerLive } from "./ProbeServer.ts"
+import { ProcessInfo } from "./ProcessInfo.ts"
 
 const serviceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
@@ -42,31 +39,24 @@ const awaitStageSetApi = Effect.flatMap(KubeClient, (kube) =>
 )
 
 /**
- * The controller process: resolve the cluster, serve metrics and probes, elect a leader
- * (when asked), and run the controller loop until interrupted (SIGTERM/SIGINT through the
- * Node runtime), releasing the lease on the way out.
+ * The controller process over the services its composition root provides: serve metrics
+ * and probes, elect a leader (when asked), and run the controller loop until interrupted
+ * (SIGTERM/SIGINT through the Node runtime), releasing the lease on the way out.
  */
 export const runProcess = (flags: ControllerFlags) =>
   Effect.gen(function* () {
     const metricsAddress = yield* parseBindAddress(flags.metricsBindAddress)
     const probeAddress = yield* parseBindAddress(flags.healthProbeBindAddress)
-    const { kubeconfig, origin } = yield* loadKubeConfig({
-      ...Option.match(flags.kubeconfig, {
-        onNone: () => ({}),
-        onSome: (p) => ({ kubeconfigPath: p }),
-      }),
-      ...Option.match(flags.context, { onNone: () => ({}), onSome: (c) => ({ context: c }) }),
-    })
-    const identity = yield* leaderIdentity(hostname())
+    const { identity, version, server, kubeconfigOrigin: origin } = yield* ProcessInfo
     const leaderElect = Option.getOrElse(flags.leaderElect, () => origin === "in-cluster")
     const serving = yield* SubscriptionRef.make(false)
     const isLeader = yield* SubscriptionRef.make(!leaderElect)
 
     yield* Effect.logInfo("starting stageset-controller").pipe(
       Effect.annotateLogs({
-        version: CONTROLLER_VERSION,
+        version,
         identity,
-        cluster: kubeconfig.getCurrentCluster()?.server ?? "",
+        cluster: server,
         kubeconfigFrom: origin,
         inventoryMode: flags.inventoryMode,
         shardCap: flags.inventoryShardCap,
@@ -103,19 +93,15 @@ export const runProcess = (flags: ControllerFlags) =>
       MetricsServerLive(metricsAddress),
       ProbeServerLive(probeAddress, ready),
     )
-    return yield* work.pipe(
-      Effect.provide(
-        Layer.merge(
-          controllerLayer(flags, kubeconfig, { identity, version: CONTROLLER_VERSION }),
-          endpoints,
-        ),
-      ),
-    )
-  }).pipe(
+    return yield* work.pipe(Effect.provide(endpoints))
+  })
+
+/** Logs why the process stopped, unless it was asked to (SIGTERM/SIGINT). */
+export const logStop = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  effect.pipe(
     Effect.tapErrorCause((cause) =>
       Cause.isInterruptedOnly(cause)
         ? Effect.void
         : Effect.logError("stageset-controller stopped", cause),
     ),
-    Effect.provide(loggerLayer(flags)),
   )

@@ -7,7 +7,8 @@
  * what lets a lost inventory be rebuilt from the members' part-of labels.
  */
 import { createHash } from "node:crypto"
-import { GROUP, STAGE_INVENTORY_KIND } from "./Labels.ts"
+import { applySetTooling, GROUP, STAGE_INVENTORY_KIND } from "./Labels.ts"
+import type { ApplySetIdentity } from "./RecordPlan.ts"
 import { shardName } from "./ShardName.ts"
 
 export interface ApplySetParent {
@@ -32,3 +33,15 @@ export const stageApplySetId = (namespace: string, stageSet: string, stage: stri
     kind: STAGE_INVENTORY_KIND,
     group: GROUP,
   })
+
+/** The ApplySet identity of a stage as record intent and settle write it. */
+export const stageApplySetIdentity = (
+  namespace: string,
+  stageSet: string,
+  stage: string,
+  version: string,
+): ApplySetIdentity => ({
+  id: stageApplySetId(namespace, stageSet, stage),
+  tooling: applySetTooling(version),
+  namespace,
+})

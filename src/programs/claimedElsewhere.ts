@@ -1,11 +1,10 @@
 import { Effect } from "effect"
-import { decodeStageSet } from "../../schemas/StageSet.ts"
 import { API_VERSION, STAGE_SET_KIND } from "../inventory/Labels.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import { renderStageSet } from "./renderStageSet.ts"
-import type { StageSetKey } from "./stageSetObject.ts"
-import { toView } from "./stageSetObject.ts"
+import { viewOf } from "./stageSet/observeStageSet.ts"
+import type { StageSetKey } from "./stageSet/StageSetKey.ts"
 
 /**
  * The ids other StageSets claim, which this one must never prune: those listed in their
@@ -13,7 +12,8 @@ import { toView } from "./stageSetObject.ts"
  * current render (invariant B). The render matters when the new owner has not run yet:
  * going by inventories alone, the old owner would delete the object and the new owner
  * would recreate it. A StageSet being deleted, or one that cannot be rendered right now
- * (source not ready, broken manifests), counts with its inventory only.
+ * (source not ready, broken manifests), counts with its inventory only. These reads are
+ * the controller's own (semantics.md section 9): they decide ownership across StageSets.
  */
 export const claimedElsewhere = Effect.fn("claimedElsewhere")(function* (self: StageSetKey) {
   const kube = yield* KubeClient
@@ -32,8 +32,8 @@ export const claimedElsewhere = Effect.fn("claimedElsewhere")(function* (self: S
   const rendered = yield* Effect.forEach(
     others,
     (object) =>
-      decodeStageSet(object).pipe(
-        Effect.flatMap((decoded) => renderStageSet(toView(object, decoded))),
+      viewOf(object).pipe(
+        Effect.flatMap(renderStageSet),
         Effect.map((stages) => stages.flatMap((s) => s.members.map((m) => m.entry.id))),
         Effect.catchAll((error) =>
           Effect.logDebug("another StageSet cannot be rendered; its inventory still counts").pipe(

@@ -1,5 +1,6 @@
+import type { ConflictAction } from "../../schemas/StageSet.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
-import type { ConflictAction, StageView } from "./StageSetView.ts"
+import type { StageView } from "./StageSetView.ts"
 
 export interface ResolvedAction {
   readonly action: ConflictAction

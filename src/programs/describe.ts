@@ -1,12 +1,10 @@
 import type { ObjectRef } from "../inventory/Entry.ts"
+import { describeKey } from "../kube/describeKey.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 
 /** `Kind namespace/name` (or `Kind name` when cluster-scoped), for messages and events. */
-export const describeRef = (ref: ObjectRef): string =>
-  `${ref.kind} ${ref.namespace === "" ? "" : `${ref.namespace}/`}${ref.name}`
-
-export const describeObject = (object: KubeObject): string =>
-  `${object.kind} ${object.metadata.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata.name}`
+export const describeRef = (ref: Pick<ObjectRef, "kind" | "namespace" | "name">): string =>
+  describeKey(ref)
 
 export const keyOfRef = (ref: ObjectRef, apiVersion: string): ObjectKey =>
   ref.namespace === ""
@@ -22,3 +20,6 @@ export const keyOfObject = (object: KubeObject): ObjectKey =>
         name: object.metadata.name,
       }
     : { apiVersion: object.apiVersion, kind: object.kind, name: object.metadata.name }
+
+/** The same for a live or rendered object. */
+export const describeObject = (object: KubeObject): string => describeKey(keyOfObject(object))

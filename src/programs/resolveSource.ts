@@ -5,10 +5,10 @@
  * downloaded and unpacked by the ArtifactFetcher.
  */
 import { Effect, Either } from "effect"
+import { describeKey } from "../kube/describeKey.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
-import { describeKey } from "../readiness/describeKey.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"

@@ -17,7 +17,7 @@ import { KubeClient } from "../../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
 import { reconcileStageSet } from "../../src/programs/reconcileStageSet.ts"
 import { FLUX_SOURCE_API_VERSION } from "../../src/programs/resolveSource.ts"
-import { removeFinalizer } from "../../src/programs/stageSetObject.ts"
+import { removeFinalizer } from "../../src/programs/stageSet/writeStageSet.ts"
 import {
   cmKey,
   configMap,

@@ -15,7 +15,7 @@ import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
 import { reconcileStageSet } from "../../src/programs/reconcileStageSet.ts"
-import { removeFinalizer } from "../../src/programs/stageSetObject.ts"
+import { removeFinalizer } from "../../src/programs/stageSet/writeStageSet.ts"
 import {
   cmKey,
   configMap,

@@ -1,20 +1,18 @@
 import { Args, Command } from "@effect/cli"
-import { Console, Effect, Layer } from "effect"
-import { ArtifactFetcherLive } from "../../../layers/ArtifactFetcher.live.ts"
-import { makeInventoryStore } from "../../../layers/InventoryStore.live.ts"
-import { decodeStageSet } from "../../../schemas/StageSet.ts"
+import { Console, Effect } from "effect"
 import { keyOfEntry } from "../../inventory/EntryId.ts"
 import { APPLYSET_PART_OF, FIELD_MANAGER } from "../../inventory/Labels.ts"
 import { planPrune, pruneVerdict } from "../../inventory/PrunePlan.ts"
-import { KubeClient, type KubeClientApi } from "../../kube/KubeClient.ts"
+import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
+import type { KubeClientApi } from "../../kube/KubeClient.ts"
 import type { KubeError } from "../../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../../kube/KubeObject.ts"
 import { describeRef, keyOfObject, keyOfRef } from "../../programs/describe.ts"
-import { discoverApplySetMembers } from "../../programs/readMembers.ts"
+import { discoverApplySetMembers } from "../../programs/phases/readMembers.ts"
 import { renderStageSet } from "../../programs/renderStageSet.ts"
-import { toView } from "../../programs/stageSetObject.ts"
+import { viewOf } from "../../programs/stageSet/observeStageSet.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
-import { connect } from "../cluster.ts"
+import { type Connection, connect } from "../Cluster.ts"
 import { changedPaths } from "../diffObjects.ts"
 import { clusterOptions, namespaceOption } from "../flags.ts"
 import { getStageSet } from "../stageSets.ts"
@@ -44,21 +42,15 @@ export const formatChange = (change: Change): string => {
   return `${sign} ${change.action} ${change.object} [stage ${change.stage}]${fields}`
 }
 
-const computeChanges = (kube: KubeClientApi, namespace: string, name: string) =>
+const computeChanges = (connection: Connection, name: string) =>
   Effect.gen(function* () {
+    const { kube, namespace } = connection
     const live = yield* getStageSet(kube, namespace, name)
-    const decoded = yield* decodeStageSet(live).pipe(
-      Effect.mapError(errorOf(`stageset "${name}" is invalid`)),
-    )
-    const view = toView(live, decoded)
-    const services = Layer.merge(Layer.succeed(KubeClient, kube), ArtifactFetcherLive())
-    const rendered = yield* renderStageSet(view).pipe(
-      Effect.provide(services),
-      Effect.mapError(errorOf("render failed")),
-    )
-    const records = yield* makeInventoryStore(kube)
-      .listStageSet(namespace, name)
-      .pipe(Effect.mapError(errorOf("cannot read the inventory")))
+    const view = yield* viewOf(live).pipe(Effect.mapError(errorOf(`stageset "${name}" is invalid`)))
+    const rendered = yield* renderStageSet(view).pipe(Effect.mapError(errorOf("render failed")))
+    const records = yield* Effect.flatMap(InventoryStore, (store) =>
+      store.listStageSet(namespace, name),
+    ).pipe(Effect.mapError(errorOf("cannot read the inventory")))
     const changes: Array<Change> = []
     const allIds = new Set(rendered.flatMap((s) => s.members.map((m) => m.entry.id)))
     for (const stage of rendered) {
@@ -93,9 +85,7 @@ const computeChanges = (kube: KubeClientApi, namespace: string, name: string) =>
       if (record === undefined) continue
       const stored = record.tracksEntries
         ? record.shards.flatMap((shard) => shard.entries)
-        : (yield* discoverApplySetMembers(record).pipe(
-            Effect.provideService(KubeClient, kube),
-          )).map((member) => member.entry)
+        : (yield* discoverApplySetMembers(record)).map((member) => member.entry)
       const desiredIds = new Set(stage.members.map((m) => m.entry.id))
       const plan = planPrune({
         inventory: stored,
@@ -118,7 +108,7 @@ const computeChanges = (kube: KubeClientApi, namespace: string, name: string) =>
       }
     }
     return changes
-  })
+  }).pipe(Effect.provide(connection.services))
 
 export const diffCommand = Command.make(
   "diff",
@@ -131,7 +121,7 @@ export const diffCommand = Command.make(
     Effect.scoped(
       Effect.gen(function* () {
         const cluster = yield* connect(flags, flags.namespace)
-        const changes = yield* computeChanges(cluster.kube, cluster.namespace, flags.stageSet).pipe(
+        const changes = yield* computeChanges(cluster, flags.stageSet).pipe(
           Effect.catchIf(
             (error): error is KubeError => error._tag !== "CliFailure",
             (error) => Effect.fail(errorOf("diff failed")(error)),

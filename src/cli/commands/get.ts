@@ -1,10 +1,11 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import type { KubeObject } from "../../kube/KubeObject.ts"
-import { connect } from "../cluster.ts"
+import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
+import { connect } from "../Cluster.ts"
 import { allNamespacesOption, clusterOptions, namespaceOption, outputOption } from "../flags.ts"
 import { formatStructured, formatTable } from "../output.ts"
-import { getStageSet, listStageSets, readyOf, statusOf } from "../stageSets.ts"
+import { getStageSet, listStageSets, readyOf } from "../stageSets.ts"
 
 /** One table row per stage (or one row for a StageSet without stage status yet). */
 export const stageSetRows = (

@@ -1,7 +1,7 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import { failure } from "../CliFailure.ts"
-import { connect } from "../cluster.ts"
+import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption, outputOption, stageOption } from "../flags.ts"
 import { inventoryViews, type StageInventoryView } from "../inventoryView.ts"
 import { formatStructured, formatTable } from "../output.ts"

@@ -3,10 +3,11 @@ import { Clock, Console, Duration, Effect, Either, Option } from "effect"
 import { parseGoDuration } from "../../../schemas/k8s/Duration.ts"
 import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../inventory/Labels.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
+import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
-import { connect } from "../cluster.ts"
+import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption, stageOption } from "../flags.ts"
-import { getStageSet, readyOf, statusOf } from "../stageSets.ts"
+import { getStageSet, readyOf } from "../stageSets.ts"
 import { updateStageSet } from "../updateStageSet.ts"
 
 const timeoutOption = Options.text("timeout").pipe(

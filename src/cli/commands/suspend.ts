@@ -1,6 +1,6 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
-import { connect } from "../cluster.ts"
+import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption } from "../flags.ts"
 import { updateStageSet } from "../updateStageSet.ts"
 

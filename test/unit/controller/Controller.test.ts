@@ -15,7 +15,7 @@ import { API_VERSION, FINALIZER, STAGE_INVENTORY_KIND } from "../../../src/inven
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../../src/programs/ReconcileConfig.ts"
-import type { RunEvent } from "../../../src/programs/runStageSet.ts"
+import type { RunEvent } from "../../../src/programs/RunEvent.ts"
 import {
   cmKey,
   configMap,

@@ -1,8 +1,8 @@
 import { NodeContext } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, FiberRef, type LogLevel, Ref } from "effect"
-import { loggerLayer } from "../../../layers/Main.ts"
 import { makeControllerCli } from "../../../src/controller/controllerCli.ts"
+import { loggerLayer } from "../../../src/controller/loggerLayer.ts"
 
 /** The minimum log level the controller's body runs at, for the given command line. */
 const levelFor = (...args: ReadonlyArray<string>) =>

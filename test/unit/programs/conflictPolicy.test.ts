@@ -16,6 +16,8 @@ const pvc: KubeObject = {
 const stage = (extra: Partial<StageView> = {}): StageView => ({
   name: "s",
   sourceRef: { kind: "ConfigMap", name: "src" },
+  prune: true,
+  force: false,
   ...extra,
 })
 

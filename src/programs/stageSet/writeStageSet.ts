@@ -1,59 +1,15 @@
-import { Effect, Ref } from "effect"
-import type { StageSet } from "../../schemas/StageSet.ts"
-import {
-  API_VERSION,
-  FINALIZER,
-  RECONCILE_REQUESTED_AT,
-  RECONCILE_STAGE,
-  STAGE_SET_KIND,
-} from "../inventory/Labels.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
-import type { KubeError } from "../kube/KubeError.ts"
-import type { KubeObject } from "../kube/KubeObject.ts"
-import { conflictRetrySchedule } from "../kube/RetryPolicy.ts"
-import type { StageSetView } from "./StageSetView.ts"
-import { sameStatus } from "./stageSetStatus.ts"
+import { Effect, Ref, Schema } from "effect"
+import { StageSetStatus } from "../../../schemas/StageSet.ts"
+import { FINALIZER } from "../../inventory/Labels.ts"
+import { KubeClient } from "../../kube/KubeClient.ts"
+import type { KubeError } from "../../kube/KubeError.ts"
+import type { KubeObject } from "../../kube/KubeObject.ts"
+import { conflictRetrySchedule } from "../../kube/RetryPolicy.ts"
+import { statusOf } from "./observeStageSet.ts"
+import { type StageSetKey, stageSetKey } from "./StageSetKey.ts"
 
-export interface StageSetKey {
-  readonly namespace: string
-  readonly name: string
-}
-
-export const stageSetKey = (key: StageSetKey) => ({
-  apiVersion: API_VERSION,
-  kind: STAGE_SET_KIND,
-  namespace: key.namespace,
-  name: key.name,
-})
-
-/** The programs' view of a decoded StageSet. */
-export const toView = (object: KubeObject, decoded: StageSet): StageSetView => ({
-  namespace: object.metadata.namespace ?? "",
-  name: object.metadata.name,
-  uid: object.metadata.uid,
-  generation: object.metadata.generation,
-  deleting: object.metadata.deletionTimestamp !== undefined,
-  timeout: decoded.spec.timeout,
-  suspend: decoded.spec.suspend,
-  serviceAccountName: decoded.spec.serviceAccountName,
-  stages: decoded.spec.stages,
-  reconcileStage: pendingStageRequest(object),
-})
-
-/**
- * `stages.metio.wtf/reconcile-stage`, while its request is not handled yet: `stagesetctl
- * reconcile --stage` sets it together with a `requestedAt` token, and once that token is
- * echoed to `status.lastHandledReconcileAt` the request is done (the annotation may stay).
- * Without a token it holds until removed.
- */
-const pendingStageRequest = (object: KubeObject): string | undefined => {
-  const annotations = object.metadata.annotations ?? {}
-  const stage = annotations[RECONCILE_STAGE]
-  const token = annotations[RECONCILE_REQUESTED_AT]
-  const handled = (object.status as { lastHandledReconcileAt?: unknown } | undefined)
-    ?.lastHandledReconcileAt
-  return stage === undefined || (token !== undefined && token === handled) ? undefined : stage
-}
+const sameStatus = Schema.equivalence(StageSetStatus)
+const encodeStatus = Schema.encodeSync(StageSetStatus)
 
 const retryConflicts = <A, R>(effect: Effect.Effect<A, KubeError, R>) =>
   effect.pipe(
@@ -125,12 +81,15 @@ export const removeFinalizer = (key: StageSetKey) =>
     Effect.catchTag("KubeNotFound", () => Effect.void),
   )
 
-/** Writes `status` through the status subresource, only when it differs from what is stored. */
-export const writeStatus = (key: StageSetKey, status: unknown, latest?: LatestStageSet) =>
+/**
+ * Writes `status` through the status subresource, encoded by its Schema, only when it
+ * differs (by the Schema's equivalence) from what is stored.
+ */
+export const writeStatus = (key: StageSetKey, status: StageSetStatus, latest?: LatestStageSet) =>
   writeFrom(key, latest, (live) =>
     Effect.gen(function* () {
-      if (sameStatus(live.status, status)) return [false, live] as const
+      if (sameStatus(statusOf(live), status)) return [false, live] as const
       const kube = yield* KubeClient
-      return [true, yield* kube.updateStatus({ ...live, status })] as const
+      return [true, yield* kube.updateStatus({ ...live, status: encodeStatus(status) })] as const
     }),
   ).pipe(Effect.catchTag("KubeNotFound", () => Effect.succeed(false)))

@@ -1,13 +1,13 @@
 import { Effect } from "effect"
-import { FIELD_MANAGER } from "../inventory/Labels.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
-import type { KubeError } from "../kube/KubeError.ts"
-import type { KubeObject } from "../kube/KubeObject.ts"
-import { holdsData, type ResolvedAction } from "./conflictPolicy.ts"
-import { describeObject, keyOfObject } from "./describe.ts"
-import { ApplyConflict } from "./errors/ApplyConflict.ts"
-import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
-import { ReconcileConfig } from "./ReconcileConfig.ts"
+import { FIELD_MANAGER } from "../../inventory/Labels.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
+import type { KubeError } from "../../kube/KubeError.ts"
+import type { KubeObject } from "../../kube/KubeObject.ts"
+import { holdsData, type ResolvedAction } from "../conflictPolicy.ts"
+import { describeObject, keyOfObject } from "../describe.ts"
+import { ApplyConflict } from "../errors/ApplyConflict.ts"
+import type { DeleteTimeout } from "../errors/DeleteTimeout.ts"
+import { ReconcileConfig } from "../ReconcileConfig.ts"
 import { waitGone } from "./waitGone.ts"
 
 /** API server messages that mean "this change needs a new object", never plain validation errors. */
@@ -24,7 +24,7 @@ export interface AppliedObject {
 }
 
 /**
- * Applies one object under its conflict action (api.md):
+ * Applies one object, as the acting identity, under its conflict action (api.md):
  * - Fail: apply without force; a field-ownership conflict or an immutable-field error
  *   stops the stage with the API server's message.
  * - Recreate: apply with force; when the change needs a new object, delete the live one,
@@ -35,7 +35,7 @@ export const applyObject = Effect.fn("applyObject")(function* (
   object: KubeObject,
   action: ResolvedAction,
 ) {
-  const kube = yield* KubeClient
+  const kube = yield* ActingClient
   const config = yield* ReconcileConfig
   const name = describeObject(object)
   const conflict = (error: KubeError) =>
@@ -88,5 +88,5 @@ export const applyObject = Effect.fn("applyObject")(function* (
 ) => Effect.Effect<
   AppliedObject,
   ApplyConflict | DeleteTimeout | KubeError,
-  KubeClient | ReconcileConfig
+  ActingClient | ReconcileConfig
 >

@@ -1,34 +1,18 @@
-import { Effect, Option, type Scope } from "effect"
-import { makeKubeClientLive } from "../../layers/KubeClient.live.ts"
-import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
-import { API_VERSION, STAGE_SET_KIND } from "../inventory/Labels.ts"
-import type { KubeClientApi } from "../kube/KubeClient.ts"
-import { defaultApiLimits, makeResilientKubeClient } from "../kube/resilientKubeClient.ts"
-import { type CliFailure, failure, fromKubeError } from "./CliFailure.ts"
+import { Effect, Layer, Option, type Scope } from "effect"
+import { type CliFailure, failure, fromKubeError } from "../src/cli/CliFailure.ts"
+import { Cluster, type ClusterFlags, type Connection } from "../src/cli/Cluster.ts"
+import { API_VERSION, STAGE_SET_KIND } from "../src/inventory/Labels.ts"
+import { KubeClient } from "../src/kube/KubeClient.ts"
+import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilientKubeClient.ts"
+import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
+import { InventoryStoreLive } from "./InventoryStore.live.ts"
+import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { loadKubeConfig } from "./live/loadKubeConfig.ts"
 
-export interface ClusterFlags {
-  readonly kubeconfig: Option.Option<string>
-  readonly context: Option.Option<string>
-}
-
-export interface Cluster {
-  /** The resilient client (retries, token bucket), as the controller uses it. */
-  readonly kube: KubeClientApi
-  /** `-n`, else the context's namespace, else `default`. */
-  readonly namespace: string
-  /** The API server URL, for messages. */
-  readonly server: string
-}
-
-/**
- * Resolves the kubeconfig like kubectl (home config included) and checks once, without
- * retries, that the API server answers and serves StageSets: an unreachable cluster
- * should fail in a second with a clear message, not after the retry policy's ~20 s.
- */
-export const connect = (
+const connect = (
   flags: ClusterFlags,
   namespace: Option.Option<string>,
-): Effect.Effect<Cluster, CliFailure, Scope.Scope> =>
+): Effect.Effect<Connection, CliFailure, Scope.Scope> =>
   Effect.gen(function* () {
     const source = {
       ...Option.match(flags.kubeconfig, {
@@ -62,9 +46,16 @@ export const connect = (
       )
     const kube = yield* makeResilientKubeClient(inner, defaultApiLimits)
     const contextNamespace = kubeconfig.getContextObject(kubeconfig.getCurrentContext())?.namespace
+    const client = Layer.succeed(KubeClient, kube)
     return {
       kube,
       server,
+      services: Layer.merge(InventoryStoreLive, ArtifactFetcherLive()).pipe(
+        Layer.provideMerge(client),
+      ),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }
   })
+
+/** stagesetctl's clusters: the Live client over the kubeconfig the flags name. */
+export const ClusterLive = Layer.succeed(Cluster, { connect })

@@ -1,11 +1,11 @@
 import { Effect } from "effect"
-import type { Entry } from "../inventory/Entry.ts"
-import { entryOf, keyOfEntry, refOf } from "../inventory/EntryId.ts"
-import { APPLYSET_PART_OF } from "../inventory/Labels.ts"
-import { discoveryGroupKinds, type Member } from "../inventory/RecordPlan.ts"
-import type { StageRecord } from "../inventory/StageRecord.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
-import { formatApiVersion, type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
+import type { Entry } from "../../inventory/Entry.ts"
+import { entryOf, keyOfEntry, refOf } from "../../inventory/EntryId.ts"
+import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import { discoveryGroupKinds, type Member } from "../../inventory/RecordPlan.ts"
+import type { StageRecord } from "../../inventory/StageRecord.ts"
+import { KubeClient } from "../../kube/KubeClient.ts"
+import { formatApiVersion, type KubeObject, parseApiVersion } from "../../kube/KubeObject.ts"
 
 /** The members an entry list names (malformed entries are skipped: they cannot be addressed). */
 export const membersOfEntries = (entries: ReadonlyArray<Entry>): Array<Member> =>

@@ -1,25 +1,23 @@
-import { Duration, Effect, Schedule } from "effect"
-import { KubeClient } from "../kube/KubeClient.ts"
-import type { ObjectKey } from "../kube/KubeObject.ts"
-import { DeleteTimeout } from "./errors/DeleteTimeout.ts"
+import { type Duration, Effect, Schedule } from "effect"
+import { ActingClient } from "../../kube/ActingClient.ts"
+import { describeKey } from "../../kube/describeKey.ts"
+import type { ObjectKey } from "../../kube/KubeObject.ts"
+import { DeleteTimeout } from "../errors/DeleteTimeout.ts"
 
 /** How often to look again for deleted objects: soon at first, then every 2 s. */
 export const goneCheckSchedule = Schedule.exponential("100 millis", 2).pipe(
   Schedule.union(Schedule.spaced("2 seconds")),
 )
 
-const describeKey = (key: ObjectKey) =>
-  `${key.kind} ${key.namespace ? `${key.namespace}/` : ""}${key.name}`
-
 /**
- * Waits until none of `keys` exists any more (404, or its kind is gone), up to `timeout`.
+ * Waits, as the acting identity, until none of `keys` exists any more (404, or its kind is gone), up to `timeout`.
  * Fails with DeleteTimeout naming what is still there, e.g. held by a finalizer.
  */
 export const waitGone = Effect.fn("waitGone")(function* (
   keys: ReadonlyArray<ObjectKey>,
   timeout: Duration.Duration,
 ) {
-  const kube = yield* KubeClient
+  const kube = yield* ActingClient
   let remaining = keys
   const check = Effect.gen(function* () {
     const present = yield* Effect.forEach(
@@ -41,5 +39,3 @@ export const waitGone = Effect.fn("waitGone")(function* (
   if (done._tag === "None" || !done.value)
     return yield* new DeleteTimeout({ remaining: remaining.map(describeKey) })
 })
-
-export const defaultDeleteWait = Duration.minutes(5)

@@ -1,11 +1,11 @@
 import { Effect } from "effect"
-import { keyOfEntry } from "../inventory/EntryId.ts"
-import { FIELD_MANAGER } from "../inventory/Labels.ts"
-import { deletionTiers, planPrune, pruneVerdict } from "../inventory/PrunePlan.ts"
-import type { Member } from "../inventory/RecordPlan.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
-import type { KubeError } from "../kube/KubeError.ts"
-import { describeRef, keyOfRef } from "./describe.ts"
+import { keyOfEntry } from "../../inventory/EntryId.ts"
+import { deletionTiers, planPrune } from "../../inventory/PrunePlan.ts"
+import type { Member } from "../../inventory/RecordPlan.ts"
+import type { ActingClient } from "../../kube/ActingClient.ts"
+import type { KubeError } from "../../kube/KubeError.ts"
+import { describeRef, keyOfRef } from "../describe.ts"
+import { deleteIfOurs } from "./deleteIfOurs.ts"
 
 export interface PruneStageInput {
   readonly stage: string
@@ -15,7 +15,7 @@ export interface PruneStageInput {
   readonly desired: ReadonlySet<string>
   readonly otherStagesDesired: ReadonlySet<string>
   /** Computed only when something is left to prune: ids in other StageSets' inventories. */
-  readonly otherStageSetsInventory: Effect.Effect<ReadonlySet<string>, KubeError, KubeClient>
+  readonly otherStageSetsInventory: Effect.Effect<ReadonlySet<string>, KubeError>
   readonly pruneEnabled: boolean
   readonly concurrency: number
 }
@@ -41,7 +41,6 @@ type Outcome =
  * cluster-scoped ones, Namespaces and CRDs last.
  */
 export const pruneStage = Effect.fn("pruneStage")(function* (input: PruneStageInput) {
-  const kube = yield* KubeClient
   const membersById = new Map(input.members.map((m) => [m.entry.id, m]))
   const unrendered = input.members.some(
     (m) => !input.desired.has(m.entry.id) && !input.otherStagesDesired.has(m.entry.id),
@@ -59,38 +58,24 @@ export const pruneStage = Effect.fn("pruneStage")(function* (input: PruneStageIn
     return member === undefined ? [] : [{ ...member.ref, member }]
   })
 
-  const pruneOne = (member: Member): Effect.Effect<Outcome> => {
+  const pruneOne = (member: Member): Effect.Effect<Outcome, never, ActingClient> => {
     const key = keyOfEntry(member.entry)
     if (key === undefined)
       return Effect.succeed({ _tag: "Skipped", member, why: "malformed entry" })
-    const objectKey = keyOfRef(member.ref, key.apiVersion)
-    return kube.get(objectKey).pipe(
-      Effect.flatMap((live): Effect.Effect<Outcome, KubeError> => {
-        const verdict = pruneVerdict(live, FIELD_MANAGER)
-        if (verdict !== "Delete") return Effect.succeed({ _tag: "Skipped", member, why: verdict })
-        return kube
-          .delete(objectKey, {
-            propagationPolicy: "Background",
-            ...(live.metadata.uid === undefined ? {} : { uid: live.metadata.uid }),
-          })
-          .pipe(Effect.as<Outcome>({ _tag: "Deleted", member }))
-      }),
-      // 404: gone already, or its kind is no longer served. Both count as pruned.
-      Effect.catchTag("KubeNotFound", () =>
-        Effect.succeed<Outcome>({ _tag: "Skipped", member, why: "Gone" }),
-      ),
-      // A uid precondition failure means the object was recreated by someone else.
-      Effect.catchTag("KubeConflict", () =>
-        Effect.succeed<Outcome>({ _tag: "Skipped", member, why: "Recreated" }),
-      ),
-      Effect.catchAll((error) =>
-        Effect.succeed<Outcome>({
-          _tag: "Failed",
-          member,
-          message: `${describeRef(member.ref)}: ${error.message}`,
-        }),
-      ),
-    )
+    return Effect.map(deleteIfOurs(keyOfRef(member.ref, key.apiVersion)), (outcome): Outcome => {
+      switch (outcome._tag) {
+        case "Deleted":
+          return { _tag: "Deleted", member }
+        case "Skipped":
+          return { _tag: "Skipped", member, why: outcome.why }
+        case "Failed":
+          return {
+            _tag: "Failed",
+            member,
+            message: `${describeRef(member.ref)}: ${outcome.error.message}`,
+          }
+      }
+    })
   }
 
   const outcomes: Array<Outcome> = []

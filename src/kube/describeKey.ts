@@ -1,4 +1,4 @@
-import type { ObjectKey } from "../kube/KubeObject.ts"
+import type { ObjectKey } from "./KubeObject.ts"
 
 /** How messages name an object: `Deployment payments/web`, or `Namespace payments` when cluster-scoped. */
 export const describeKey = (key: Pick<ObjectKey, "kind" | "namespace" | "name">): string =>

@@ -1,15 +1,15 @@
 import { type Duration, Effect } from "effect"
-import { FIELD_MANAGER } from "../inventory/Labels.ts"
-import { deletionTiers, pruneVerdict } from "../inventory/PrunePlan.ts"
-import type { Member } from "../inventory/RecordPlan.ts"
-import { InventoryStore } from "../inventory-store/InventoryStore.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
-import type { KubeError } from "../kube/KubeError.ts"
-import type { ObjectKey } from "../kube/KubeObject.ts"
-import { describeRef, keyOfRef } from "./describe.ts"
-import { TeardownFailed } from "./errors/TeardownFailed.ts"
+import { deletionTiers } from "../../inventory/PrunePlan.ts"
+import type { Member } from "../../inventory/RecordPlan.ts"
+import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
+import type { ActingClient } from "../../kube/ActingClient.ts"
+import { KubeClient } from "../../kube/KubeClient.ts"
+import type { ObjectKey } from "../../kube/KubeObject.ts"
+import { describeRef, keyOfRef } from "../describe.ts"
+import { TeardownFailed } from "../errors/TeardownFailed.ts"
+import type { RunEvent } from "../RunEvent.ts"
+import { deleteIfOurs } from "./deleteIfOurs.ts"
 import { readMembers } from "./readMembers.ts"
-import type { RunEvent } from "./runStageSet.ts"
 import { waitGone } from "./waitGone.ts"
 
 export interface TeardownInput {
@@ -32,7 +32,8 @@ type Deletion =
  * stage's objects are deleted and gone before its shards are deleted and before the stage
  * below it starts. Opted-out objects, objects handed to another StageSet and objects
  * another tool took over are left alone. Returns the events to report; the caller removes
- * the finalizer once this succeeds.
+ * the finalizer once this succeeds. Deletes and waits run as `ActingClient`; the
+ * inventories and the namespace check are the controller's own reads.
  */
 export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   const kube = yield* KubeClient
@@ -55,31 +56,20 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
       Effect.catchTag("KubeNotFound", () => Effect.succeed(true)),
     )
 
-  const deleteOne = (member: Member): Effect.Effect<Deletion> => {
-    const key = keyOfRef(member.ref, member.entry.v)
+  const deleteOne = (member: Member): Effect.Effect<Deletion, never, ActingClient> => {
     const what = describeRef(member.ref)
-    return kube.get(key).pipe(
-      Effect.flatMap(
-        (live): Effect.Effect<Deletion, KubeError> =>
-          pruneVerdict(live, FIELD_MANAGER) !== "Delete"
-            ? Effect.succeed({ _tag: "Skipped" })
-            : kube
-                .delete(key, {
-                  propagationPolicy: "Background",
-                  ...(live.metadata.uid === undefined ? {} : { uid: live.metadata.uid }),
-                })
-                .pipe(Effect.as<Deletion>({ _tag: "Deleted", key })),
-      ),
-      Effect.catchTag("KubeNotFound", () => Effect.succeed<Deletion>({ _tag: "Skipped" })),
-      Effect.catchTag("KubeConflict", () => Effect.succeed<Deletion>({ _tag: "Skipped" })),
-      Effect.catchAll((error) =>
-        Effect.succeed<Deletion>(
-          namespaceTerminating && error._tag === "KubeForbidden"
-            ? { _tag: "Forced", what, message: error.message }
-            : { _tag: "Failed", what, message: error.message },
-        ),
-      ),
-    )
+    return Effect.map(deleteIfOurs(keyOfRef(member.ref, member.entry.v)), (outcome): Deletion => {
+      switch (outcome._tag) {
+        case "Deleted":
+          return { _tag: "Deleted", key: outcome.key }
+        case "Skipped":
+          return { _tag: "Skipped" }
+        case "Failed":
+          return namespaceTerminating && outcome.error._tag === "KubeForbidden"
+            ? { _tag: "Forced", what, message: outcome.error.message }
+            : { _tag: "Failed", what, message: outcome.error.message }
+      }
+    })
   }
 
   for (const record of records) {

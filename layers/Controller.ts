@@ -1,9 +1,11 @@
-import type { KubeConfig } from "@kubernetes/client-node"
-import { Duration, Layer, Logger, LogLevel, Option } from "effect"
+import { hostname } from "node:os"
+import { Duration, Effect, Layer, Option } from "effect"
 import { ControllerConfig, defaultControllerConfig } from "../src/controller/ControllerConfig.ts"
 import type { EventRecorder } from "../src/controller/EventRecorder.ts"
 import type { ControllerFlags } from "../src/controller/Flags.ts"
+import { leaderIdentity } from "../src/controller/LeaderElection.ts"
 import { type OwnWrites, ownWritesKubeClientLayer } from "../src/controller/OwnWrites.ts"
+import { ProcessInfo } from "../src/controller/ProcessInfo.ts"
 import type { InventoryStore } from "../src/inventory-store/InventoryStore.ts"
 import { instrumentedKubeClientLayer } from "../src/kube/instrumentedKubeClient.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
@@ -12,11 +14,13 @@ import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
 import type { Readiness } from "../src/programs/Readiness.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { CONTROLLER_VERSION } from "../src/version.ts"
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { EventRecorderKube } from "./EventRecorder.kube.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { type KubeConfigError, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
 
@@ -32,21 +36,38 @@ export type ControllerServices =
   | EventRecorder
   | OwnWrites
 
-export interface ProcessIdentity {
-  /** Who this process is: the pod name (hostname) plus a random suffix. */
-  readonly identity: string
-  readonly version: string
-}
-
 /**
- * The composition root of the controller process: the Live KubeClient over the resolved
- * kubeconfig, wrapped once in the process's token bucket and retry policy, and every other
- * service over that one client.
+ * The layers of the controller process: the kubeconfig resolved like kubectl, the Live
+ * KubeClient over it, wrapped once in the process's token bucket and retry policy, and
+ * every other service over that one client. Only the controller's composition root
+ * (`src/roots/controller.ts`) uses this.
  */
 export const controllerLayer = (
   flags: ControllerFlags,
-  kubeconfig: KubeConfig,
-  who: ProcessIdentity,
+): Layer.Layer<ControllerServices | ProcessInfo, KubeConfigError> =>
+  Layer.unwrapEffect(
+    Effect.gen(function* () {
+      const { kubeconfig, origin } = yield* loadKubeConfig({
+        ...Option.match(flags.kubeconfig, {
+          onNone: () => ({}),
+          onSome: (kubeconfigPath) => ({ kubeconfigPath }),
+        }),
+        ...Option.match(flags.context, { onNone: () => ({}), onSome: (context) => ({ context }) }),
+      })
+      const info = {
+        identity: yield* leaderIdentity(hostname()),
+        version: CONTROLLER_VERSION,
+        server: kubeconfig.getCurrentCluster()?.server ?? "",
+        kubeconfigOrigin: origin,
+      }
+      return Layer.merge(servicesOver(flags, kubeconfig, info), Layer.succeed(ProcessInfo, info))
+    }),
+  )
+
+const servicesOver = (
+  flags: ControllerFlags,
+  kubeconfig: Parameters<typeof makeKubeClientLive>[0]["kubeconfig"],
+  who: { readonly identity: string; readonly version: string },
 ): Layer.Layer<ControllerServices> => {
   const raw = Layer.scoped(
     KubeClient,
@@ -92,22 +113,3 @@ export const controllerLayer = (
   ).pipe(Layer.provideMerge(kube))
   return Layer.merge(services, config)
 }
-
-/** `--log-format` and `--log-level`: JSON lines (default) or logfmt, at the given minimum level. */
-export const loggerLayer = (flags: Pick<ControllerFlags, "logFormat" | "logLevel">) =>
-  Layer.merge(
-    flags.logFormat === "json" ? Logger.json : Logger.logFmt,
-    Option.match(flags.logLevel, {
-      // Keep what the CLI's built-in --log-level set (or the default, info).
-      onNone: () => Layer.empty,
-      onSome: (level) =>
-        Logger.minimumLogLevel(
-          {
-            debug: LogLevel.Debug,
-            info: LogLevel.Info,
-            warn: LogLevel.Warning,
-            error: LogLevel.Error,
-          }[level],
-        ),
-    }),
-  )

@@ -1,5 +1,4 @@
 import { Command, ValidationError } from "@effect/cli"
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CONTROLLER_VERSION } from "../version.ts"
 import { EXIT_FAILURE, EXIT_USAGE } from "./CliFailure.ts"
@@ -32,20 +31,21 @@ const setExitCode = (code: number) =>
     process.exitCode = code
   })
 
-// Usage errors were already printed by @effect/cli with the help: exit 2.
-// Our failures are one line on stderr with their exit code.
-cli(process.argv).pipe(
-  Effect.catchIf(ValidationError.isValidationError, () => setExitCode(EXIT_USAGE)),
-  Effect.catchTag("CliFailure", (error) =>
-    Effect.zipRight(
-      // An empty message is an outcome already printed (diff found changes).
-      error.message === "" ? Effect.void : Console.error(`error: ${error.message}`),
-      setExitCode(error.exitCode),
+/**
+ * stagesetctl over argv, with its exit codes: usage errors were already printed by
+ * @effect/cli with the help (2); our failures are one line on stderr with their code.
+ */
+export const runStagesetctl = (argv: ReadonlyArray<string>) =>
+  cli(argv).pipe(
+    Effect.catchIf(ValidationError.isValidationError, () => setExitCode(EXIT_USAGE)),
+    Effect.catchTag("CliFailure", (error) =>
+      Effect.zipRight(
+        // An empty message is an outcome already printed (diff found changes).
+        error.message === "" ? Effect.void : Console.error(`error: ${error.message}`),
+        setExitCode(error.exitCode),
+      ),
     ),
-  ),
-  Effect.catchAllDefect((defect) =>
-    Effect.zipRight(Console.error(`error: ${String(defect)}`), setExitCode(EXIT_FAILURE)),
-  ),
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true }),
-)
+    Effect.catchAllDefect((defect) =>
+      Effect.zipRight(Console.error(`error: ${String(defect)}`), setExitCode(EXIT_FAILURE)),
+    ),
+  )

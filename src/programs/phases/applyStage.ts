@@ -1,0 +1,132 @@
+import { Effect } from "effect"
+import { stageApplySetId } from "../../inventory/ApplySetId.ts"
+import { modeWrites } from "../../inventory/InventoryMode.ts"
+import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import { KubeClient } from "../../kube/KubeClient.ts"
+import type { KubeObject } from "../../kube/KubeObject.ts"
+import { AppliedCache, type AppliedState } from "../AppliedCache.ts"
+import { actingServiceAccount } from "../actingIdentity.ts"
+import { resolveConflictAction } from "../conflictPolicy.ts"
+import { keyOfObject } from "../describe.ts"
+import { Readiness } from "../Readiness.ts"
+import { ReconcileConfig } from "../ReconcileConfig.ts"
+import type { RenderedMember, RenderedStage } from "../RenderedStage.ts"
+import type { StageSetView } from "../StageSetView.ts"
+import { type AppliedObject, applyObject } from "./applyObject.ts"
+import { appliedHash, listUntouched, type Planned } from "./fastPath.ts"
+import type { PartOfListing } from "./readMembers.ts"
+import { stageTimeout } from "./verifyStage.ts"
+
+const isCrd = (m: RenderedMember) =>
+  m.ref.group === "apiextensions.k8s.io" && m.ref.kind === "CustomResourceDefinition"
+const isNamespace = (m: RenderedMember) => m.ref.group === "" && m.ref.kind === "Namespace"
+
+/** The object as applied: the ApplySet membership label in hybrid and applyset modes. */
+const decorate = (member: RenderedMember, partOf: string | undefined): KubeObject =>
+  partOf === undefined
+    ? member.object
+    : {
+        ...member.object,
+        metadata: {
+          ...member.object.metadata,
+          labels: { ...(member.object.metadata.labels ?? {}), [APPLYSET_PART_OF]: partOf },
+        },
+      }
+
+export interface StageApplyResult {
+  /** Live objects (apply responses, or the list that showed them untouched), in render order. */
+  readonly live: ReadonlyArray<KubeObject>
+  /** How many objects were applied (the fast path and KeepExisting skip some). */
+  readonly applied: number
+  /** The fast path's LISTs by `part-of` label (see `listUntouched`). */
+  readonly listings: ReadonlyArray<PartOfListing>
+}
+
+/**
+ * Apply (semantics.md section 2, step 2), as the acting identity, after record intent:
+ * server-side apply of the stage's render under each object's conflict action; Namespaces
+ * and CRDs first, wait until the CRDs are Established, then the rest with
+ * `--apply-concurrency` requests in flight. Members the fast path shows untouched since
+ * this process applied them are not sent again (`reapply` turns that off, for
+ * `reconcile-stage`).
+ */
+export const applyStage = Effect.fn("applyStage")(function* (
+  stageSet: StageSetView,
+  rendered: RenderedStage,
+  options: { readonly reapply: boolean } = { reapply: false },
+) {
+  const config = yield* ReconcileConfig
+  const readiness = yield* Readiness
+  const cache = yield* AppliedCache
+  const partOf = modeWrites(config.inventoryMode).partOfLabel
+    ? stageApplySetId(stageSet.namespace, stageSet.name, rendered.stage.name)
+    : undefined
+  const account = actingServiceAccount(stageSet, rendered.stage)
+  const address = {
+    namespace: stageSet.namespace,
+    stageSet: stageSet.name,
+    stage: rendered.stage.name,
+  }
+  const previous = yield* cache.get(address)
+  const planned = rendered.members.map((member): Planned => {
+    const object = decorate(member, partOf)
+    const action = resolveConflictAction(rendered.stage, member.object)
+    return { member, object, action, hash: appliedHash(object, action, account) }
+  })
+  const { untouched, listings } = yield* listUntouched(
+    options.reapply ? [] : planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
+    previous,
+    partOf,
+  )
+
+  const applyAll = (members: ReadonlyArray<Planned>) =>
+    Effect.forEach(
+      members,
+      (p) => {
+        const live = untouched.get(p.member.entry.id)
+        return live === undefined
+          ? applyObject(p.object, p.action)
+          : Effect.succeed<AppliedObject>({ live, applied: false })
+      },
+      { concurrency: config.applyConcurrency },
+    )
+  const first = planned.filter((p) => isCrd(p.member) || isNamespace(p.member))
+  const rest = planned.filter((p) => !isCrd(p.member) && !isNamespace(p.member))
+  const firstResults = yield* applyAll(first)
+  const crds = first.filter((p) => isCrd(p.member))
+  if (crds.length > 0) {
+    yield* readiness.waitReady(
+      crds.map((p) => keyOfObject(p.object)),
+      stageTimeout(stageSet, rendered, config.defaultTimeout),
+      firstResults.map((r) => r.live),
+    )
+    // The kinds these CRDs define are served now; the process's cached RESTMapper must see them.
+    if (crds.some((p) => !untouched.has(p.member.entry.id)))
+      yield* Effect.flatMap(KubeClient, (kube) => kube.invalidateDiscovery)
+  }
+  const restResults = yield* applyAll(rest)
+  const results = [...first, ...rest].map((p, i) => ({
+    planned: p,
+    result: (i < first.length ? firstResults[i] : restResults[i - first.length])!,
+  }))
+
+  const states = new Map<string, AppliedState>()
+  for (const { planned: p, result } of results) {
+    const kept = previous.get(p.member.entry.id)
+    if (untouched.has(p.member.entry.id) && kept !== undefined) states.set(p.member.entry.id, kept)
+    else if (result.applied) {
+      const { uid, resourceVersion } = result.live.metadata
+      if (uid !== undefined && resourceVersion !== undefined)
+        states.set(p.member.entry.id, { hash: p.hash, uid, resourceVersion })
+    }
+  }
+  yield* cache.set(address, states)
+
+  const byId = new Map(results.map(({ planned: p, result }) => [p.member.entry.id, result]))
+  const ordered = rendered.members.map((m) => byId.get(m.entry.id)!)
+  return {
+    live: ordered.map((r) => r.live),
+    applied: ordered.filter((r) => r.applied).length,
+    listings,
+  } satisfies StageApplyResult
+})

@@ -1,0 +1,116 @@
+import { createHash } from "node:crypto"
+import { Effect } from "effect"
+import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
+import type { KubeObject } from "../../kube/KubeObject.ts"
+import type { AppliedState } from "../AppliedCache.ts"
+import type { ResolvedAction } from "../conflictPolicy.ts"
+import { ReconcileConfig } from "../ReconcileConfig.ts"
+import type { RenderedMember } from "../RenderedStage.ts"
+import type { PartOfListing } from "./readMembers.ts"
+
+/** One member as this run applies it. */
+export interface Planned {
+  readonly member: RenderedMember
+  /** The object as sent (ApplySet label added in hybrid and applyset modes). */
+  readonly object: KubeObject
+  readonly action: ResolvedAction
+  /** Digest of what is applied, how and as whom (`appliedHash`). */
+  readonly hash: string
+}
+
+/** The digest the fast path compares: what is applied, how, and as whom. */
+export const appliedHash = (
+  object: KubeObject,
+  action: ResolvedAction,
+  serviceAccount: string | undefined,
+) =>
+  createHash("sha256")
+    .update(JSON.stringify([object, action, serviceAccount ?? null]))
+    .digest("base64url")
+
+export interface Untouched {
+  /** Live objects whose uid and resourceVersion are still what our last apply returned, by entry id. */
+  readonly untouched: ReadonlyMap<string, KubeObject>
+  /**
+   * The LISTs by `part-of` label, taken before this run's applies: the prune phase's
+   * ApplySet discovery reuses them. Anything not in them that carries the label was
+   * applied by this run, so it is desired and no prune candidate.
+   */
+  readonly listings: ReadonlyArray<PartOfListing>
+}
+
+/**
+ * No-op fast path (performance.md, B2): of `candidates` (members whose desired hash equals
+ * the one this process last applied), those whose live uid and resourceVersion are still
+ * the ones that apply returned need no apply. One LIST per (apiVersion, kind, namespace):
+ * by the ApplySet part-of label when members carry it, else the namespace's objects of
+ * that kind (or the one object by name). Any change by anyone moves the resourceVersion,
+ * so drift is still corrected on every reconcile. A LIST that fails (a kind no longer
+ * served, a list the identity may not do) only means those members are applied again,
+ * which is always correct. The LISTs run as the acting identity.
+ */
+export const listUntouched = (
+  candidates: ReadonlyArray<Planned>,
+  previous: ReadonlyMap<string, AppliedState>,
+  partOf: string | undefined,
+) =>
+  Effect.gen(function* () {
+    const untouched = new Map<string, KubeObject>()
+    const listings: Array<PartOfListing> = []
+    if (candidates.length === 0) return { untouched, listings } satisfies Untouched
+    const kube = yield* ActingClient
+    const config = yield* ReconcileConfig
+    const groups = new Map<string, Array<Planned>>()
+    for (const p of candidates) {
+      const id = `${p.object.apiVersion}|${p.object.kind}|${p.object.metadata.namespace ?? ""}`
+      groups.set(id, [...(groups.get(id) ?? []), p])
+    }
+    yield* Effect.forEach(
+      groups.values(),
+      (members) => {
+        const first = members[0]!.object
+        const namespace = first.metadata.namespace
+        const options = {
+          ...(namespace === undefined || namespace === "" ? {} : { namespace }),
+          ...(partOf !== undefined
+            ? { labelSelector: `${APPLYSET_PART_OF}=${partOf}` }
+            : members.length === 1
+              ? { fieldSelector: `metadata.name=${first.metadata.name}` }
+              : {}),
+        }
+        return kube.list({ apiVersion: first.apiVersion, kind: first.kind }, options).pipe(
+          Effect.andThen((list) => {
+            if (partOf !== undefined)
+              listings.push({
+                applySetId: partOf,
+                apiVersion: first.apiVersion,
+                kind: first.kind,
+                namespace: options.namespace,
+                items: list.items,
+              })
+            const byName = new Map(list.items.map((o) => [o.metadata.name, o]))
+            for (const p of members) {
+              const live = byName.get(p.object.metadata.name)
+              const state = previous.get(p.member.entry.id)
+              if (
+                live !== undefined &&
+                state !== undefined &&
+                live.metadata.uid === state.uid &&
+                live.metadata.resourceVersion === state.resourceVersion
+              )
+                untouched.set(p.member.entry.id, live)
+            }
+            return Effect.void
+          }),
+          Effect.catchAll((error) =>
+            Effect.logDebug("fast path list failed; applying these members").pipe(
+              Effect.annotateLogs({ kind: first.kind, error: error.message }),
+            ),
+          ),
+        )
+      },
+      { concurrency: Math.min(4, config.applyConcurrency), discard: true },
+    )
+    return { untouched, listings } satisfies Untouched
+  })

@@ -1,0 +1,35 @@
+import { Effect } from "effect"
+import { stageApplySetIdentity } from "../../inventory/ApplySetId.ts"
+import { type Member, settleRecord } from "../../inventory/RecordPlan.ts"
+import type { StageRecord } from "../../inventory/StageRecord.ts"
+import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
+import { ReconcileConfig } from "../ReconcileConfig.ts"
+import type { StageSetView } from "../StageSetView.ts"
+
+/**
+ * Settle (semantics.md section 2, step 4): after the prune phase the stored record becomes
+ * exactly the render plus whatever could not be pruned (retried next run), in the
+ * configured mode only. Writes nothing when nothing changed, so a no-op reconcile writes
+ * nothing. Runs as the controller.
+ */
+export const settleStage = Effect.fn("settleStage")(function* (
+  stageSet: StageSetView,
+  record: StageRecord,
+  position: number,
+  rendered: ReadonlyArray<Member>,
+  retained: ReadonlyArray<Member>,
+) {
+  const config = yield* ReconcileConfig
+  const store = yield* InventoryStore
+  const identity = stageApplySetIdentity(
+    stageSet.namespace,
+    stageSet.name,
+    record.stage,
+    config.version,
+  )
+  return yield* store.writeStage(
+    record,
+    settleRecord(position, rendered, retained, config.inventoryMode, identity),
+    config.shardCap,
+  )
+})

@@ -1,0 +1,75 @@
+import { Effect } from "effect"
+import type { StageRecord } from "../../inventory/StageRecord.ts"
+import { actingAs } from "../actingIdentity.ts"
+import { type Failure, failureOf } from "../failureReason.ts"
+import type { RenderedStage } from "../RenderedStage.ts"
+import type { RunEvent } from "../RunEvent.ts"
+import type { StageSetView } from "../StageSetView.ts"
+import { applyStage } from "./applyStage.ts"
+import type { PartOfListing } from "./readMembers.ts"
+import { recordIntent } from "./recordIntent.ts"
+import { memberCount, type StageProgress } from "./StageProgress.ts"
+import { verifyStage } from "./verifyStage.ts"
+
+export interface WalkResult {
+  /** Each current stage's record after record intent (or as read, for stages not reached). */
+  readonly records: ReadonlyMap<string, StageRecord>
+  /** The fast path's LISTs per stage, for the prune phase's ApplySet discovery. */
+  readonly listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>
+  /** The failure that stopped the walk; undefined when every stage is Ready. */
+  readonly failure: Failure | undefined
+  readonly applied: number
+  readonly events: ReadonlyArray<RunEvent>
+}
+
+/**
+ * The walk (semantics.md section 1, step 5): the stages in `spec.stages` order, each one
+ * recorded, applied and verified only after the one before is Ready. A failed stage stops
+ * the walk; the stages after it keep what they had. Nothing is pruned here.
+ */
+export const walkStages = Effect.fn("walkStages")(function* (
+  stageSet: StageSetView,
+  rendered: ReadonlyArray<RenderedStage>,
+  current: ReadonlyMap<string, StageRecord>,
+  progress: StageProgress,
+) {
+  const records = new Map(current)
+  const listings = new Map<string, ReadonlyArray<PartOfListing>>()
+  const events: Array<RunEvent> = []
+  let applied = 0
+  // `reconcile-stage`: that stage and every one after it apply every object again.
+  const forcedFrom = rendered.findIndex((r) => r.stage.name === stageSet.reconcileStage)
+
+  for (const [i, stage] of rendered.entries()) {
+    const name = stage.stage.name
+    yield* progress.set(i, { phase: "Applying", message: "" })
+    const outcome = yield* Effect.either(
+      Effect.gen(function* () {
+        const record = yield* recordIntent(stageSet, stage, records.get(name)!)
+        records.set(name, record)
+        const result = yield* applyStage(stageSet, stage, {
+          reapply: forcedFrom >= 0 && i >= forcedFrom,
+        }).pipe(actingAs(stageSet, stage.stage))
+        listings.set(name, result.listings)
+        applied += result.applied
+        yield* progress.set(i, {
+          phase: "Verifying",
+          entriesCount: memberCount(record, stage.members.length),
+          shards: record.shards.length,
+        })
+        yield* verifyStage(stageSet, stage, result.live)
+      }).pipe(Effect.annotateLogs({ stage: name })),
+    )
+    if (outcome._tag === "Left") {
+      const cause = failureOf(outcome.left)
+      const failure = { ...cause, message: `stage ${name}: ${cause.message}` }
+      yield* progress.set(i, { phase: "Failed", message: failure.message })
+      events.push({ type: "Warning", reason: failure.reason, message: failure.message })
+      return { records, listings, failure, applied, events } satisfies WalkResult
+    }
+    // Not written on its own: the next stage's Applying, or the run's final status, carries
+    // it a moment later (one status write fewer per stage).
+    progress.note(i, { phase: "Ready", message: `${stage.members.length} objects ready` })
+  }
+  return { records, listings, failure: undefined, applied, events } satisfies WalkResult
+})

@@ -1,0 +1,81 @@
+import type { Condition } from "../../../schemas/k8s/Condition.ts"
+import type { InventoryMode, StageSetStatus, StageStatus } from "../../../schemas/StageSet.ts"
+import type { ConditionReason, Failure } from "../failureReason.ts"
+
+/** Where a run stands when its status is written. */
+export type RunOutcome =
+  | { readonly _tag: "Running" }
+  | { readonly _tag: "Ready"; readonly message: string }
+  | { readonly _tag: "Failed"; readonly failure: Failure }
+  | { readonly _tag: "Suspended" }
+
+export interface StatusInput {
+  readonly generation: number | undefined
+  readonly outcome: RunOutcome
+  readonly stages: ReadonlyArray<StageStatus>
+  readonly inventoryMode: InventoryMode | undefined
+  readonly lastHandledReconcileAt: string | undefined
+}
+
+const condition = (
+  previous: ReadonlyArray<Condition>,
+  now: string,
+  generation: number | undefined,
+  type: string,
+  status: "True" | "False",
+  reason: ConditionReason,
+  message: string,
+): Condition => {
+  const before = previous.find((c) => c.type === type)
+  // lastTransitionTime moves only when the status flips (metav1.Condition convention).
+  const lastTransitionTime =
+    before !== undefined && before.status === status ? before.lastTransitionTime : now
+  return {
+    type,
+    status,
+    ...(generation === undefined ? {} : { observedGeneration: generation }),
+    lastTransitionTime,
+    reason,
+    message,
+  }
+}
+
+/**
+ * The kstatus-compatible status, as the Schema's type: Ready always; Reconciling=True
+ * while a run is under way; Stalled=True when retrying cannot help until the spec or its
+ * sources change.
+ */
+export const buildStatus = (
+  input: StatusInput,
+  previous: ReadonlyArray<Condition>,
+  now: string,
+): StageSetStatus => {
+  const c = (type: string, status: "True" | "False", reason: ConditionReason, message: string) =>
+    condition(previous, now, input.generation, type, status, reason, message)
+  const o = input.outcome
+  const conditions: Array<Condition> =
+    o._tag === "Ready"
+      ? [c("Ready", "True", "Succeeded", o.message)]
+      : o._tag === "Running"
+        ? [
+            c("Ready", "False", "Progressing", "reconciliation in progress"),
+            c("Reconciling", "True", "Progressing", "reconciliation in progress"),
+          ]
+        : o._tag === "Suspended"
+          ? [c("Ready", "False", "Suspended", "reconciliation is suspended")]
+          : [
+              c("Ready", "False", o.failure.reason, o.failure.message),
+              ...(o.failure.stalled
+                ? [c("Stalled", "True", o.failure.reason, o.failure.message)]
+                : []),
+            ]
+  return {
+    ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
+    ...(input.inventoryMode === undefined ? {} : { inventoryMode: input.inventoryMode }),
+    ...(input.lastHandledReconcileAt === undefined
+      ? {}
+      : { lastHandledReconcileAt: input.lastHandledReconcileAt }),
+    conditions,
+    stages: input.stages,
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * The composition root of stagesetctl, and the only file of the CLI that imports
+ * `layers/`: the command tree over the Live cluster connection. `bin/stagesetctl.js` runs
+ * it.
+ */
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { ClusterLive } from "../../layers/Cluster.live.ts"
+import { runStagesetctl } from "../cli/stagesetctl.ts"
+
+runStagesetctl(process.argv).pipe(
+  Effect.provide(Layer.merge(ClusterLive, NodeContext.layer)),
+  NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true }),
+)
