@@ -1,4 +1,5 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Order } from "effect"
+import { collisionOf } from "../src/inventory/InventoryCollision.ts"
 import {
   API_VERSION,
   FIELD_MANAGER,
@@ -8,10 +9,9 @@ import {
   STAGE_INVENTORY_KIND,
 } from "../src/inventory/Labels.ts"
 import { shardName } from "../src/inventory/ShardName.ts"
-import { planShards, type ShardStep } from "../src/inventory/ShardPlan.ts"
-import type { ApplySetMeta, DesiredRecord, StageRecord } from "../src/inventory/StageRecord.ts"
+import type { DesiredRecord, StageRecord } from "../src/inventory/StageRecord.ts"
+import { planStageWrite } from "../src/inventory/StageWritePlan.ts"
 import {
-  InventoryCollision,
   InventoryStore,
   type InventoryStoreApi,
   type StageRef,
@@ -30,17 +30,6 @@ import {
 
 const inventoryKind = { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND }
 
-const sameList = (a: ReadonlyArray<string>, b: ReadonlyArray<string>) =>
-  a.length === b.length && a.every((value, i) => value === b[i])
-
-const sameApplySet = (a: ApplySetMeta | undefined, b: ApplySetMeta | undefined) =>
-  a === undefined || b === undefined
-    ? a === b
-    : a.id === b.id &&
-      a.tooling === b.tooling &&
-      sameList(a.groupKinds, b.groupKinds) &&
-      sameList(a.additionalNamespaces, b.additionalNamespaces)
-
 const groupByStage = (
   namespace: string,
   stageSet: string,
@@ -55,27 +44,9 @@ const groupByStage = (
     byStage.set(shard.stage, list)
   }
   return [...byStage.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => Order.string(a, b))
     .map(([stage, shards]) => recordOf(namespace, stageSet, stage, shards))
 }
-
-/** The shard layout of a stored record, indexed by shard number (missing shards as empty). */
-const layoutOf = (record: StageRecord) => {
-  const top = record.shards.reduce((max, s) => Math.max(max, s.index), -1)
-  const layout: Array<ReadonlyArray<{ id: string; v: string }>> = []
-  for (let k = 0; k <= top; k++)
-    layout.push(record.shards.find((s) => s.index === k)?.entries ?? [])
-  return layout
-}
-
-/** Steps that keep only shard 0 (no entry list): applyset mode. */
-const singleShardSteps = (record: StageRecord): ReadonlyArray<ShardStep> => [
-  { _tag: "Put", index: 0, entries: [] },
-  ...record.shards
-    .filter((s) => s.index > 0)
-    .sort((a, b) => b.index - a.index)
-    .map((s): ShardStep => ({ _tag: "Delete", index: s.index })),
-]
 
 export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
   const keyOf = (namespace: string, name: string) => ({ ...inventoryKind, namespace, name })
@@ -84,16 +55,11 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
     kube.get(keyOf(ref.namespace, shardName(ref.stageSet, ref.stage, index))).pipe(
       Effect.flatMap((object) => {
         const shard = decodeShard(object)
-        return shard.stageSet === ref.stageSet && shard.stage === ref.stage
-          ? Effect.void
-          : Effect.fail(
-              new InventoryCollision({
-                namespace: ref.namespace,
-                name: object.metadata.name,
-                ownerStageSet: shard.stageSet ?? "",
-                ownerStage: shard.stage ?? "",
-              }),
-            )
+        const collision = collisionOf(
+          { ...shard, namespace: ref.namespace, name: object.metadata.name },
+          ref,
+        )
+        return collision === undefined ? Effect.void : Effect.fail(collision)
       }),
       Effect.catchTag("KubeNotFound", () => Effect.void),
     )
@@ -155,26 +121,8 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
 
   const writeStage = (current: StageRecord, desired: DesiredRecord, cap: number) =>
     Effect.gen(function* () {
-      const steps: ReadonlyArray<ShardStep> = desired.tracksEntries
-        ? planShards(layoutOf(current), desired.entries, cap).steps
-        : current.shards.length === 1 &&
-            current.shards[0]?.index === 0 &&
-            current.shards[0].entries.length === 0 &&
-            !current.tracksEntries
-          ? []
-          : singleShardSteps(current)
-      const finalLayout = desired.tracksEntries ? applySteps(layoutOf(current), steps) : [[]]
-      const written = new Set(steps.filter((s) => s._tag === "Put").map((s) => s.index))
-      // Shards whose entries stay put but whose stage-wide fields change are rewritten first:
-      // widening the ApplySet metadata must precede the apply of new members.
-      const metaChanged =
-        current.position !== desired.position || current.tracksEntries !== desired.tracksEntries
-      for (let k = 0; k < finalLayout.length; k++) {
-        if (written.has(k) || !current.shards.some((s) => s.index === k)) continue
-        const shard0Changed = k === 0 && !sameApplySet(current.applySet, desired.applySet)
-        if (metaChanged || shard0Changed) yield* putShard(current, desired, k, finalLayout[k] ?? [])
-      }
-      for (const step of steps) {
+      const plan = planStageWrite(current, desired, cap)
+      for (const step of plan.steps) {
         if (step._tag === "Put") yield* putShard(current, desired, step.index, step.entries)
         else
           yield* deleteShard(
@@ -182,13 +130,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
             shardName(current.stageSet, current.stage, step.index),
           )
       }
-      return {
-        ...current,
-        position: desired.position,
-        tracksEntries: desired.tracksEntries,
-        applySet: desired.applySet,
-        shards: finalLayout.map((entries, index) => ({ index, entries })),
-      } satisfies StageRecord
+      return plan.record
     })
 
   return {
@@ -220,21 +162,6 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
         { discard: true },
       ),
   }
-}
-
-/** Replays shard steps over a layout (the layout the store holds once they all ran). */
-const applySteps = (
-  layout: ReadonlyArray<ReadonlyArray<{ id: string; v: string }>>,
-  steps: ReadonlyArray<ShardStep>,
-): ReadonlyArray<ReadonlyArray<{ id: string; v: string }>> => {
-  const next = [...layout]
-  for (const step of steps) {
-    if (step._tag === "Put") {
-      while (next.length <= step.index) next.push([])
-      next[step.index] = step.entries
-    } else next.length = Math.min(next.length, step.index)
-  }
-  return next.length === 0 ? [[]] : next
 }
 
 /** InventoryStore over whichever KubeClient is in context (Live or InMemory). */

@@ -1,5 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node"
-import { Duration, Effect, Layer, type Scope, Stream } from "effect"
+import { Duration, Effect, Layer, Predicate, type Scope, Stream } from "effect"
 import {
   type ApplyOptions,
   type DeleteOptions,
@@ -11,7 +11,6 @@ import {
 import { type KubeError, KubeTransport } from "../src/kube/KubeError.ts"
 import type { KubeObject, ObjectKey, ObjectList, ResourceInfo } from "../src/kube/KubeObject.ts"
 import { type Discovery, makeDiscovery } from "./live/discovery.ts"
-import { isRecord } from "./live/errorFromResponse.ts"
 import { type KubeConfigError, KubeConfigSource, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { collectionPath, objectPath, withQuery } from "./live/paths.ts"
 import { makeTransport, type Transport } from "./live/transport.ts"
@@ -174,8 +173,11 @@ const makeApi = (
             continue: token,
           }),
         })
-        const metadata = isRecord(page) && isRecord(page.metadata) ? page.metadata : {}
-        for (const item of isRecord(page) && Array.isArray(page.items) ? page.items : []) {
+        const metadata =
+          Predicate.isRecord(page) && Predicate.isRecord(page.metadata) ? page.metadata : {}
+        for (const item of Predicate.isRecord(page) && Array.isArray(page.items)
+          ? page.items
+          : []) {
           const object = withTypeMeta(item, kind.apiVersion, info.kind)
           if (object !== undefined) items.push(object)
         }

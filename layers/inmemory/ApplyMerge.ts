@@ -1,3 +1,4 @@
+import { Order } from "effect"
 import {
   decodePath,
   encodePath,
@@ -208,7 +209,7 @@ export const conflictMessage = (conflicts: ReadonlyArray<Conflict>): string => {
   const sorted = [...conflicts].sort((a, b) => {
     const pa = pathToString(a.path)
     const pb = pathToString(b.path)
-    return pa < pb ? -1 : pa > pb ? 1 : 0
+    return Order.string(pa, pb)
   })
   for (const conflict of sorted) {
     const owner = describeOwner(conflict.owner)

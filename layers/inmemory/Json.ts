@@ -1,9 +1,9 @@
 /** Plain-JSON helpers: the in-memory server keeps objects as JSON, never as class instances. */
+import { Predicate } from "effect"
 
 export type JsonObject = Record<string, unknown>
 
-export const isPlainObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+export const isPlainObject = (value: unknown): value is JsonObject => Predicate.isRecord(value)
 
 /** A deep copy that drops `undefined` members, so stored objects are plain JSON. */
 export const cloneJson = <A>(value: A): A => {

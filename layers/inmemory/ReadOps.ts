@@ -1,4 +1,4 @@
-import { Either } from "effect"
+import { Either, Order } from "effect"
 import type { ListOptions } from "../../src/kube/KubeClient.ts"
 import type { KubeObject, ObjectKey, ObjectList } from "../../src/kube/KubeObject.ts"
 import { type FieldSelector, matchesFields, parseFieldSelector } from "./FieldSelector.ts"
@@ -60,7 +60,7 @@ export const selects = (selection: Selection, object: JsonObject | undefined): b
 const byLocation = (a: JsonObject, b: JsonObject): number => {
   const ka = `${namespaceOf(a)}/${nameOf(a)}`
   const kb = `${namespaceOf(b)}/${nameOf(b)}`
-  return ka < kb ? -1 : ka > kb ? 1 : 0
+  return Order.string(ka, kb)
 }
 
 /** Matching objects ordered by namespace and name, as etcd's key order returns them. */

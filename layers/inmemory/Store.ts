@@ -78,9 +78,6 @@ export const isDeleting = (object: JsonObject): boolean =>
 export const refOf = (groupKind: string, namespace: string, name: string): string =>
   `${groupKind}|${namespace}/${name}`
 
-export const refOfObject = (def: ResourceDef, object: JsonObject): string =>
-  refOf(groupKindKey(def.group, def.kind), namespaceOf(object), nameOf(object))
-
 export const lookup = (
   store: Store,
   def: ResourceDef,

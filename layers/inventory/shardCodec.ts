@@ -1,3 +1,4 @@
+import { Order, Predicate } from "effect"
 import type { Entry } from "../../src/inventory/Entry.ts"
 import { formatList, parseList } from "../../src/inventory/GroupKinds.ts"
 import {
@@ -49,7 +50,7 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     if (meta.additionalNamespaces.length > 0)
       annotations[APPLYSET_ADDITIONAL_NAMESPACES] = formatList(meta.additionalNamespaces)
   }
-  const sorted = [...content.entries].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  const sorted = [...content.entries].sort(Order.mapInput(Order.string, (e: Entry) => e.id))
   return {
     apiVersion: API_VERSION,
     kind: STAGE_INVENTORY_KIND,
@@ -68,9 +69,7 @@ export const encodeShard = (content: ShardContent): KubeObject => {
 }
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined
+  Predicate.isRecord(value) ? value : undefined
 
 /** What one stored StageInventory says; undefined fields when the object is not one of ours. */
 export interface DecodedShard {

@@ -1,7 +1,6 @@
-import { Effect, Ref } from "effect"
+import { Effect, Predicate, Ref } from "effect"
 import { fromStatus, type KubeError } from "../../src/kube/KubeError.ts"
 import { formatApiVersion, type ResourceInfo } from "../../src/kube/KubeObject.ts"
-import { isRecord } from "./errorFromResponse.ts"
 import { groupVersionPath } from "./paths.ts"
 import type { Transport } from "./transport.ts"
 
@@ -26,7 +25,7 @@ const aggregatedAccept =
   "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
 
 const records = (value: unknown): ReadonlyArray<Record<string, unknown>> =>
-  Array.isArray(value) ? value.filter(isRecord) : []
+  Array.isArray(value) ? value.filter(Predicate.isRecord) : []
 
 const str = (value: unknown): string => (typeof value === "string" ? value : "")
 
@@ -47,15 +46,15 @@ const snapshotOf = (
 
 /** APIGroupDiscoveryList (v2): versions are listed in order of preference. */
 const fromAggregated = (lists: ReadonlyArray<unknown>): Snapshot | undefined => {
-  if (!lists.every((list) => isRecord(list) && list.kind === "APIGroupDiscoveryList"))
+  if (!lists.every((list) => Predicate.isRecord(list) && list.kind === "APIGroupDiscoveryList"))
     return undefined
   const groups = lists.flatMap((list) =>
-    records(isRecord(list) ? list.items : []).map((item) => {
-      const group = isRecord(item.metadata) ? str(item.metadata.name) : ""
+    records(Predicate.isRecord(list) ? list.items : []).map((item) => {
+      const group = Predicate.isRecord(item.metadata) ? str(item.metadata.name) : ""
       const versions = records(item.versions)
       const infos = versions.flatMap((v) =>
         records(v.resources).flatMap((r): ReadonlyArray<ResourceInfo> => {
-          const kind = isRecord(r.responseKind) ? str(r.responseKind.kind) : ""
+          const kind = Predicate.isRecord(r.responseKind) ? str(r.responseKind.kind) : ""
           if (kind === "") return []
           const hasStatus = records(r.subresources).some((s) => s.subresource === "status")
           const namespaced = r.scope === "Namespaced"
@@ -83,7 +82,7 @@ const fromResourceList = (
   version: string,
   list: unknown,
 ): ReadonlyArray<ResourceInfo> => {
-  const resources = records(isRecord(list) ? list.resources : [])
+  const resources = records(Predicate.isRecord(list) ? list.resources : [])
   const names = new Set(resources.map((r) => str(r.name)))
   return resources.flatMap((r): ReadonlyArray<ResourceInfo> => {
     const plural = str(r.name)
@@ -100,15 +99,17 @@ const fromGroupVersions = (transport: Transport, apis: unknown) =>
   Effect.gen(function* () {
     const core = yield* transport.json({ method: "GET", path: "/api" })
     const targets = [
-      ...(isRecord(core) && Array.isArray(core.versions) ? core.versions : ["v1"]).map((v) => ({
-        group: "",
-        versions: [str(v)],
-        preferred: "v1",
-      })),
-      ...records(isRecord(apis) ? apis.groups : []).map((g) => ({
+      ...(Predicate.isRecord(core) && Array.isArray(core.versions) ? core.versions : ["v1"]).map(
+        (v) => ({
+          group: "",
+          versions: [str(v)],
+          preferred: "v1",
+        }),
+      ),
+      ...records(Predicate.isRecord(apis) ? apis.groups : []).map((g) => ({
         group: str(g.name),
         versions: records(g.versions).map((v) => str(v.version)),
-        preferred: isRecord(g.preferredVersion) ? str(g.preferredVersion.version) : "",
+        preferred: Predicate.isRecord(g.preferredVersion) ? str(g.preferredVersion.version) : "",
       })),
     ]
     const groups = yield* Effect.forEach(

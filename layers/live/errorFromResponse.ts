@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders } from "node:http"
+import { Predicate } from "effect"
 import { fromStatus, type KubeError } from "../../src/kube/KubeError.ts"
 
 /** A `metav1.Status` as the API server sends it with every failure (and in watch ERROR events). */
@@ -8,12 +9,9 @@ export interface StatusBody {
   readonly code?: number
 }
 
-export const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /** Reads message and reason from a Status object, tolerating anything else. */
 export const readStatus = (value: unknown): StatusBody => {
-  if (!isRecord(value)) return {}
+  if (!Predicate.isRecord(value)) return {}
   const status: { message?: string; reason?: string; code?: number } = {}
   if (typeof value.message === "string") status.message = value.message
   if (typeof value.reason === "string") status.reason = value.reason

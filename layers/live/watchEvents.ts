@@ -1,9 +1,9 @@
 import type { IncomingMessage } from "node:http"
 import * as NodeStream from "@effect/platform-node/NodeStream"
-import { Effect, Option, Stream } from "effect"
+import { Effect, Option, Predicate, Stream } from "effect"
 import { fromStatus, type KubeError, KubeTransport } from "../../src/kube/KubeError.ts"
 import type { KubeObject, WatchEvent } from "../../src/kube/KubeObject.ts"
-import { isRecord, readStatus } from "./errorFromResponse.ts"
+import { readStatus } from "./errorFromResponse.ts"
 
 /** Lists omit apiVersion/kind on their items; the controller needs them on every object. */
 export const withTypeMeta = (
@@ -11,7 +11,7 @@ export const withTypeMeta = (
   apiVersion: string,
   kind: string,
 ): KubeObject | undefined => {
-  if (!isRecord(value) || !isRecord(value.metadata)) return undefined
+  if (!Predicate.isRecord(value) || !Predicate.isRecord(value.metadata)) return undefined
   return {
     ...value,
     apiVersion: typeof value.apiVersion === "string" ? value.apiVersion : apiVersion,
@@ -28,7 +28,7 @@ const decodeEvent = (
     new KubeTransport({ message: `malformed watch event: ${line.slice(0, 200)}`, request })
   return Effect.try({ try: () => JSON.parse(line) as unknown, catch: malformed }).pipe(
     Effect.flatMap((event) => {
-      if (!isRecord(event)) return Effect.fail(malformed())
+      if (!Predicate.isRecord(event)) return Effect.fail(malformed())
       const { type } = event
       if (type === "ERROR") {
         // The server ends a watch it cannot serve with a Status: 410 Expired for a too old resourceVersion.
@@ -41,7 +41,7 @@ const decodeEvent = (
       if (type === "BOOKMARK") {
         const object = event.object
         const rv =
-          isRecord(object) && isRecord(object.metadata)
+          Predicate.isRecord(object) && Predicate.isRecord(object.metadata)
             ? object.metadata.resourceVersion
             : undefined
         return typeof rv === "string"

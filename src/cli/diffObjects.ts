@@ -1,3 +1,4 @@
+import { Predicate } from "effect"
 import type { KubeObject } from "../kube/KubeObject.ts"
 
 /** Server-owned bookkeeping that changes without the object changing. */
@@ -14,11 +15,8 @@ const normalize = (object: KubeObject): unknown => {
   return { ...rest, metadata }
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const walk = (before: unknown, after: unknown, path: string, out: Array<string>): void => {
-  if (isRecord(before) && isRecord(after)) {
+  if (Predicate.isRecord(before) && Predicate.isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()
     for (const key of keys) walk(before[key], after[key], path === "" ? key : `${path}.${key}`, out)
     return

@@ -1,3 +1,5 @@
+import { Option, Schema } from "effect"
+import { StageInventorySpec } from "../../schemas/StageInventory.ts"
 import type { Entry } from "../inventory/Entry.ts"
 import { keyOfEntry } from "../inventory/EntryId.ts"
 import {
@@ -35,8 +37,14 @@ export interface StageInventoryView {
   readonly applySet?: { readonly id: string; readonly containsGroupKinds: ReadonlyArray<string> }
 }
 
+const decodeShardSpec = Schema.decodeUnknownOption(StageInventorySpec)
+
+/** The shard's entries, decoded by the StageInventory Schema (none when it does not decode). */
 const entriesOf = (shard: KubeObject): ReadonlyArray<Entry> =>
-  (shard.spec as { entries?: ReadonlyArray<Entry> } | undefined)?.entries ?? []
+  Option.match(decodeShardSpec(shard.spec), {
+    onNone: () => [],
+    onSome: (spec) => spec.entries ?? [],
+  })
 
 const indexOf = (shard: KubeObject): number => {
   const label = shard.metadata.labels?.[LABEL_SHARD]

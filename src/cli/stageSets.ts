@@ -1,4 +1,5 @@
-import { Effect } from "effect"
+import { Effect, Option, Schema } from "effect"
+import { StageSetSpec } from "../../schemas/StageSet.ts"
 import {
   API_VERSION,
   LABEL_STAGE_SET,
@@ -10,6 +11,21 @@ import type { KubeObject } from "../kube/KubeObject.ts"
 import { statusOf } from "../programs/stageSet/observeStageSet.ts"
 import { stageSetKey } from "../programs/stageSet/StageSetKey.ts"
 import { type CliFailure, fromKubeError } from "./CliFailure.ts"
+
+const decodeSpec = Schema.decodeUnknownOption(StageSetSpec)
+
+/**
+ * The spec, decoded by its Schema; none when it does not decode (the CLI still shows such
+ * a StageSet: its status says why it is not Ready).
+ */
+export const specOf = (object: KubeObject): Option.Option<StageSetSpec> => decodeSpec(object.spec)
+
+/** The names of the StageSet's stages in spec order (none when the spec does not decode). */
+export const stageNamesOf = (object: KubeObject): ReadonlyArray<string> =>
+  Option.match(specOf(object), {
+    onNone: () => [],
+    onSome: (spec) => spec.stages.map((stage) => stage.name),
+  })
 
 /** The Ready condition of the StageSet's status, decoded by its Schema. */
 export const readyOf = (object: KubeObject) =>

@@ -1,4 +1,4 @@
-import { Option } from "effect"
+import { Option, Predicate } from "effect"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 
 /**
@@ -36,7 +36,7 @@ export const parseMicroTime = (value: unknown): Option.Option<number> => {
 }
 
 const asRecord = (value: unknown): Readonly<Record<string, unknown>> =>
-  typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {}
+  Predicate.isRecord(value) ? value : {}
 
 const asNumber = (value: unknown, fallback: number): number =>
   typeof value === "number" && Number.isFinite(value) ? value : fallback

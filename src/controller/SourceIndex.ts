@@ -1,4 +1,4 @@
-import { HashMap, HashSet, Option } from "effect"
+import { HashMap, HashSet, Option, Predicate } from "effect"
 import { type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
 import { FLUX_SOURCE_API_VERSION, fluxSourceKinds } from "../programs/resolveSource.ts"
 
@@ -34,9 +34,6 @@ export const sourceKey = (
 export const sourceKeyOf = (object: KubeObject): string =>
   sourceKey(object.apiVersion, object.kind, object.metadata.namespace ?? "", object.metadata.name)
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined
 
@@ -46,11 +43,12 @@ const text = (value: unknown): string | undefined =>
  * A source's namespace defaults to the StageSet's; its apiVersion as `resolveSource` does.
  */
 export const sourceKeysOf = (stageSet: KubeObject): ReadonlyArray<string> => {
-  const spec = isRecord(stageSet.spec) ? stageSet.spec : {}
+  const spec = Predicate.isRecord(stageSet.spec) ? stageSet.spec : {}
   const stages = Array.isArray(spec.stages) ? spec.stages : []
   const keys = new Set<string>()
   for (const stage of stages) {
-    const ref = isRecord(stage) && isRecord(stage.sourceRef) ? stage.sourceRef : undefined
+    const ref =
+      Predicate.isRecord(stage) && Predicate.isRecord(stage.sourceRef) ? stage.sourceRef : undefined
     const kind = text(ref?.kind)
     const name = text(ref?.name)
     if (kind === undefined || name === undefined) continue

@@ -1,8 +1,6 @@
+import { Predicate } from "effect"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { metadataOnly } from "./Informer.ts"
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /**
  * What the controller keeps of a Flux source: its identifying metadata, the artifact's
@@ -11,15 +9,15 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
  * reconciling every StageSet that reads the source.
  */
 export const fluxSourceSummary = (object: KubeObject): KubeObject => {
-  const status = isRecord(object.status) ? object.status : {}
-  const artifact = isRecord(status.artifact) ? status.artifact : {}
+  const status = Predicate.isRecord(object.status) ? object.status : {}
+  const artifact = Predicate.isRecord(status.artifact) ? status.artifact : {}
   const conditions = Array.isArray(status.conditions) ? status.conditions : []
-  const ready = conditions.find((c) => isRecord(c) && c.type === "Ready")
+  const ready = conditions.find((c) => Predicate.isRecord(c) && c.type === "Ready")
   return {
     ...metadataOnly(object),
     status: {
       artifact: { url: artifact.url, digest: artifact.digest, revision: artifact.revision },
-      ready: isRecord(ready) ? ready.status : undefined,
+      ready: Predicate.isRecord(ready) ? ready.status : undefined,
     },
   }
 }

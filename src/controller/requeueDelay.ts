@@ -1,5 +1,5 @@
-import { Duration, Either } from "effect"
-import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import { Duration, Option, Predicate, Schema } from "effect"
+import { GoDuration } from "../../schemas/k8s/Duration.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 
 /** A StageSet's reconcile cadences, with the controller's default filled in. */
@@ -10,16 +10,19 @@ export interface Intervals {
   readonly retryInterval: Duration.Duration
 }
 
-const durationField = (spec: unknown, field: string): Duration.Duration | undefined => {
-  if (typeof spec !== "object" || spec === null) return undefined
-  const value = (spec as Record<string, unknown>)[field]
-  if (typeof value !== "string") return undefined
+const decodeDuration = Schema.decodeUnknownOption(GoDuration)
+
+/** A cadence field of the spec, decoded by the Schema's duration type; each field on its own. */
+const durationField = (
+  spec: unknown,
+  field: "interval" | "retryInterval",
+): Duration.Duration | undefined =>
   // An unparsable value fails the reconcile with InvalidSpec; the default keeps the cadence sane.
-  return Either.match(parseGoDuration(value), {
-    onLeft: () => undefined,
-    onRight: (millis) => (millis > 0 ? Duration.millis(millis) : undefined),
-  })
-}
+  Option.getOrUndefined(
+    Option.filter(Predicate.isRecord(spec) ? decodeDuration(spec[field]) : Option.none(), (value) =>
+      Duration.greaterThan(value, Duration.zero),
+    ),
+  )
 
 /** The cadences of `stageSet` (absent: the defaults). */
 export const intervalsOf = (

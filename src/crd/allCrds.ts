@@ -1,5 +1,6 @@
 import { StageInventory } from "../../schemas/StageInventory.ts"
 import { StageSet, stagesGroup } from "../../schemas/StageSet.ts"
+import { APPLYSET_IS_PARENT_TYPE } from "../inventory/Labels.ts"
 import { type CrdDefinition, type CustomResourceDefinition, crdFor } from "./crdFor.ts"
 
 // Short names: `sset` rather than `ss`, which reads as StatefulSet to most
@@ -68,7 +69,7 @@ export const stageInventoryDefinition: CrdDefinition = {
   schema: StageInventory,
   statusSubresource: false,
   // kubectl accepts a kind as an ApplySet parent only when its CRD says so.
-  labels: { "applyset.kubernetes.io/is-parent-type": "true" },
+  labels: { [APPLYSET_IS_PARENT_TYPE]: "true" },
   printerColumns: [
     {
       name: "StageSet",

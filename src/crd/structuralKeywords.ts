@@ -1,4 +1,5 @@
 /** The JSON Schema keywords a CRD schema may carry, and the order they are written in. */
+import { Order } from "effect"
 
 // Keywords JSONSchemaProps (apiextensions.k8s.io/v1) supports and we emit.
 export const allowedKeys = new Set([
@@ -75,6 +76,6 @@ export const sortKeys = <T extends { readonly [key: string]: unknown }>(node: T)
     const index = keyOrder.indexOf(key)
     return index === -1 ? keyOrder.length : index
   }
-  const keys = Object.keys(node).sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0))
+  const keys = Object.keys(node).sort((a, b) => rank(a) - rank(b) || Order.string(a, b))
   return Object.fromEntries(keys.map((key) => [key, node[key]])) as T
 }

@@ -8,6 +8,7 @@
  * cluster install.
  */
 
+import { Predicate } from "effect"
 import { allowedKeys, annotationKeys, droppedKeys, sortKeys } from "./structuralKeywords.ts"
 
 type Node = { [key: string]: unknown }
@@ -15,8 +16,7 @@ type Node = { [key: string]: unknown }
 /** A structural OpenAPI v3 schema node as a CRD carries it. */
 export type StructuralSchema = { readonly [key: string]: unknown }
 
-const isNode = (value: unknown): value is Node =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
+const isNode = (value: unknown): value is Node => Predicate.isRecord(value)
 
 class Rewriter {
   readonly definitions: Readonly<Record<string, unknown>>

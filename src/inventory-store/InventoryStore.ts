@@ -1,19 +1,7 @@
-import { Context, Data, type Effect } from "effect"
+import { Context, type Effect } from "effect"
+import type { InventoryCollision } from "../inventory/InventoryCollision.ts"
 import type { DesiredRecord, StageRecord } from "../inventory/StageRecord.ts"
 import type { KubeError } from "../kube/KubeError.ts"
-
-/** A shard name `<stageset>-<stage>-<k>` is already held by another StageSet/stage (the seed's names are not injective). */
-export class InventoryCollision extends Data.TaggedError("InventoryCollision")<{
-  readonly namespace: string
-  readonly name: string
-  /** The owner recorded in the shard's labels. */
-  readonly ownerStageSet: string
-  readonly ownerStage: string
-}> {
-  override get message(): string {
-    return `StageInventory ${this.namespace}/${this.name} belongs to StageSet ${this.ownerStageSet} (stage ${this.ownerStage}); rename the StageSet or the stage so their inventory names differ`
-  }
-}
 
 export interface StageRef {
   readonly namespace: string

@@ -5,6 +5,7 @@
  * uses, so the annotation is byte-identical for equal sets and an unchanged
  * stage writes nothing.
  */
+import { Order } from "effect"
 import type { ObjectRef } from "./Entry.ts"
 
 export interface GroupKind {
@@ -14,7 +15,7 @@ export interface GroupKind {
 
 /** Plain `<` ordering: for the ASCII of Kubernetes names it equals Go's byte order. */
 const sortUnique = (values: Iterable<string>): Array<string> =>
-  [...new Set(values)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  [...new Set(values)].sort(Order.string)
 
 /** `Kind.group`, or `Kind` for the core group (the KEP-3659 annotation form). */
 export const groupKindOf = (ref: GroupKind): string =>

@@ -37,6 +37,7 @@
  * Cost: linear in the number of stored and desired entries, plus sorting the
  * entries that are placed and any stored shard that was not sorted.
  */
+import { Order } from "effect"
 import type { Entry } from "./Entry.ts"
 
 export type ShardStep =
@@ -50,7 +51,7 @@ export interface ShardPlan {
   readonly steps: ReadonlyArray<ShardStep>
 }
 
-const compareById = (a: Entry, b: Entry): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+const compareById: Order.Order<Entry> = Order.mapInput(Order.string, (entry: Entry) => entry.id)
 
 /** Strictly ascending ids: sorted and free of duplicates. */
 const isSortedById = (entries: ReadonlyArray<Entry>): boolean => {

@@ -41,12 +41,13 @@ export const claimedElsewhere = Effect.fn("claimedElsewhere")(function* (self: S
               stageSet: `${object.metadata.namespace}/${object.metadata.name}`,
               error: error.message,
             }),
-            Effect.as([] as ReadonlyArray<string>),
+            Effect.as<ReadonlyArray<string>>([]),
           ),
         ),
       ),
     { concurrency: 4 },
   )
   for (const id of rendered.flat()) ids.add(id)
-  return ids as ReadonlySet<string>
+  const claimed: ReadonlySet<string> = ids
+  return claimed
 })

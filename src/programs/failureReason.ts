@@ -1,8 +1,18 @@
 /**
  * The one place where program failures become condition reasons (api.md, "Condition
- * reasons"). Every tagged failure a reconcile can end with is listed; anything else is a
- * bug and surfaces as StageFailed with its message.
+ * reasons"). The table is keyed by the tag of every failure a reconcile can end with, so
+ * a new failure type that is not listed here does not compile.
  */
+import type { InvalidObject } from "../../schemas/InvalidObject.ts"
+import type { InventoryCollision } from "../inventory/InventoryCollision.ts"
+import type { KubeError } from "../kube/KubeError.ts"
+import type { BuildFailed } from "../render/BuildFailed.ts"
+import type { ApplyConflict } from "./errors/ApplyConflict.ts"
+import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
+import type { InvalidSpec } from "./errors/InvalidSpec.ts"
+import type { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
+import type { TeardownFailed } from "./errors/TeardownFailed.ts"
+import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
 
 export type ConditionReason =
   | "Succeeded"
@@ -26,7 +36,27 @@ export interface Failure {
   readonly stalled: boolean
 }
 
-const REASONS: Readonly<Record<string, { reason: ConditionReason; stalled: boolean }>> = {
+/** Every failure a reconcile (or a teardown) can end with. */
+export type ReconcileError =
+  | InvalidObject
+  | InvalidSpec
+  | InventoryCollision
+  | SourceNotReady
+  | ArtifactFailed
+  | BuildFailed
+  | ApplyConflict
+  | DeleteTimeout
+  | VerifyTimeout
+  | VerifyFailed
+  | TeardownFailed
+  | KubeError
+
+const REASONS: {
+  readonly [Tag in ReconcileError["_tag"]]: {
+    readonly reason: ConditionReason
+    readonly stalled: boolean
+  }
+} = {
   SourceNotReady: { reason: "SourceNotReady", stalled: false },
   ArtifactFailed: { reason: "ArtifactFailed", stalled: false },
   InvalidSpec: { reason: "InvalidSpec", stalled: true },
@@ -34,17 +64,20 @@ const REASONS: Readonly<Record<string, { reason: ConditionReason; stalled: boole
   InventoryCollision: { reason: "InvalidSpec", stalled: true },
   BuildFailed: { reason: "BuildFailed", stalled: true },
   ApplyConflict: { reason: "ApplyConflict", stalled: false },
-  StageFailed: { reason: "StageFailed", stalled: false },
-  PruneFailed: { reason: "PruneFailed", stalled: false },
   VerifyTimeout: { reason: "VerifyTimeout", stalled: false },
   VerifyFailed: { reason: "StageFailed", stalled: false },
   DeleteTimeout: { reason: "StageFailed", stalled: false },
   TeardownFailed: { reason: "TeardownFailed", stalled: false },
   KubeForbidden: { reason: "RBACDenied", stalled: false },
   KubeInvalid: { reason: "StageFailed", stalled: false },
+  KubeNotFound: { reason: "StageFailed", stalled: false },
+  KubeConflict: { reason: "StageFailed", stalled: false },
+  KubeGone: { reason: "StageFailed", stalled: false },
+  KubeTooManyRequests: { reason: "StageFailed", stalled: false },
+  KubeTransport: { reason: "StageFailed", stalled: false },
 }
 
-export const failureOf = (error: { readonly _tag: string; readonly message: string }): Failure => {
-  const known = REASONS[error._tag] ?? { reason: "StageFailed" as const, stalled: false }
-  return { ...known, message: error.message }
-}
+export const failureOf = (error: ReconcileError): Failure => ({
+  ...REASONS[error._tag],
+  message: error.message,
+})

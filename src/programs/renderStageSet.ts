@@ -41,7 +41,7 @@ const sanitize = (object: KubeObject, namespace: string | undefined): KubeObject
   return {
     ...rest,
     metadata: namespace === undefined ? withoutNamespace(metadata) : { ...metadata, namespace },
-  } as KubeObject
+  }
 }
 
 const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadata"] => {

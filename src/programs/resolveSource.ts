@@ -4,7 +4,7 @@
  * read through the KubeClient; Flux sources through their `status.artifact`,
  * downloaded and unpacked by the ArtifactFetcher.
  */
-import { Effect, Either } from "effect"
+import { Effect, Either, Predicate } from "effect"
 import { describeKey } from "../kube/describeKey.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
@@ -48,9 +48,6 @@ export interface ResolvedSource {
 
 type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | KubeError
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const stringField = (value: Record<string, unknown>, field: string): string | undefined => {
   const found = value[field]
   return typeof found === "string" && found !== "" ? found : undefined
@@ -59,7 +56,7 @@ const stringField = (value: Record<string, unknown>, field: string): string | un
 /** `data` of a ConfigMap/Secret as the API server returns it: string values only. */
 const dataOf = (object: KubeObject): Readonly<Record<string, string>> => {
   const data = object.data
-  if (!isRecord(data)) return {}
+  if (!Predicate.isRecord(data)) return {}
   return Object.fromEntries(
     Object.entries(data).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
   )
@@ -104,10 +101,10 @@ const artifactOf = (
       readonly revision: string | undefined
     }
   | { readonly problem: string } => {
-  const status = isRecord(object.status) ? object.status : {}
+  const status = Predicate.isRecord(object.status) ? object.status : {}
   const conditions = Array.isArray(status.conditions) ? status.conditions : []
   const ready = conditions.find(
-    (c): c is Record<string, unknown> => isRecord(c) && c.type === "Ready",
+    (c): c is Record<string, unknown> => Predicate.isRecord(c) && c.type === "Ready",
   )
   if (ready !== undefined && ready.status === "False") {
     const reason = stringField(ready, "reason")
@@ -116,8 +113,8 @@ const artifactOf = (
     return { problem: `is not ready${detail === "" ? "" : `: ${detail}`}` }
   }
   const artifact = status.artifact
-  const url = isRecord(artifact) ? stringField(artifact, "url") : undefined
-  if (!isRecord(artifact) || url === undefined) return { problem: "has no artifact yet" }
+  const url = Predicate.isRecord(artifact) ? stringField(artifact, "url") : undefined
+  if (!Predicate.isRecord(artifact) || url === undefined) return { problem: "has no artifact yet" }
   // `checksum` is the pre-v1 field (bare hex sha256); `revision` names the content, not the tarball.
   const checksum = stringField(artifact, "checksum")
   const digest =

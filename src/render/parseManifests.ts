@@ -4,7 +4,7 @@
  * `kind: List` document is expanded into its items, as kubectl does. Every
  * error names the file and the 0-based document index.
  */
-import { Either } from "effect"
+import { Either, Predicate } from "effect"
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type ScalarTag } from "yaml"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { type BuildFailed, buildFailed, type SourceLocation } from "./BuildFailed.ts"
@@ -36,15 +36,12 @@ const yaml11Octal: ScalarTag = {
   resolve: (text) => Number.parseInt(text, 8),
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 const describeValue = (value: unknown): string =>
   value === null ? "null" : Array.isArray(value) ? "a list" : `a ${typeof value}`
 
 const checkStringMap = (value: unknown, field: string): string | undefined => {
   if (value === undefined || value === null) return undefined
-  if (!isRecord(value)) return `${field} must be a mapping, found ${describeValue(value)}`
+  if (!Predicate.isRecord(value)) return `${field} must be a mapping, found ${describeValue(value)}`
   for (const [key, entry] of Object.entries(value)) {
     if (typeof entry !== "string")
       return `${field}.${key} must be a string, found ${describeValue(entry)} (quote it)`
@@ -61,13 +58,14 @@ const checkRequiredString = (value: unknown, field: string): string | undefined 
 
 /** Why `value` is not an object the controller can apply and record, or undefined. */
 const checkObject = (value: unknown): string | undefined => {
-  if (!isRecord(value)) return `not a mapping, found ${describeValue(value)}`
+  if (!Predicate.isRecord(value)) return `not a mapping, found ${describeValue(value)}`
   const problem =
     checkRequiredString(value.apiVersion, "apiVersion") ?? checkRequiredString(value.kind, "kind")
   if (problem !== undefined) return problem
   const metadata = value.metadata
   if (metadata === undefined || metadata === null) return "missing metadata.name"
-  if (!isRecord(metadata)) return `metadata must be a mapping, found ${describeValue(metadata)}`
+  if (!Predicate.isRecord(metadata))
+    return `metadata must be a mapping, found ${describeValue(metadata)}`
   const name = metadata.name
   if ((name === undefined || name === null || name === "") && metadata.generateName !== undefined)
     return "metadata.generateName is not supported: set metadata.name, the inventory needs stable names"
@@ -85,7 +83,7 @@ type Parsed = Either.Either<ReadonlyArray<RenderedObject>, BuildFailed>
 
 /** One document's value: an object, or a `kind: List` expanded into its items. */
 const fromValue = (value: unknown, at: SourceLocation & { readonly index: number }): Parsed => {
-  if (isRecord(value) && value.kind === "List") {
+  if (Predicate.isRecord(value) && value.kind === "List") {
     const items = value.items ?? []
     if (!Array.isArray(items))
       return Either.left(
@@ -94,7 +92,7 @@ const fromValue = (value: unknown, at: SourceLocation & { readonly index: number
     const objects: Array<RenderedObject> = []
     for (const [item, entry] of items.entries()) {
       const itemAt = { ...at, item }
-      if (isRecord(entry) && entry.kind === "List")
+      if (Predicate.isRecord(entry) && entry.kind === "List")
         return Either.left(buildFailed(itemAt, "a List inside a List is not supported"))
       const problem = checkObject(entry)
       if (problem !== undefined) return Either.left(buildFailed(itemAt, problem))

@@ -5,7 +5,7 @@ import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
 import { connect } from "../Cluster.ts"
 import { allNamespacesOption, clusterOptions, namespaceOption, outputOption } from "../flags.ts"
 import { formatStructured, formatTable } from "../output.ts"
-import { getStageSet, listStageSets, readyOf } from "../stageSets.ts"
+import { getStageSet, listStageSets, readyOf, specOf } from "../stageSets.ts"
 
 /** One table row per stage (or one row for a StageSet without stage status yet). */
 export const stageSetRows = (
@@ -26,7 +26,7 @@ export const stageSetRows = (
   const rows = objects.flatMap((object) => {
     const status = statusOf(object)
     const ready = readyOf(object)
-    const suspended = (object.spec as { suspend?: boolean } | undefined)?.suspend === true
+    const suspended = Option.exists(specOf(object), (spec) => spec.suspend)
     const head = [
       ...(withNamespace ? [object.metadata.namespace ?? ""] : []),
       object.metadata.name,

@@ -5,7 +5,7 @@ import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption, outputOption, stageOption } from "../flags.ts"
 import { inventoryViews, type StageInventoryView } from "../inventoryView.ts"
 import { formatStructured, formatTable } from "../output.ts"
-import { getStageSet, listShards } from "../stageSets.ts"
+import { getStageSet, listShards, stageNamesOf } from "../stageSets.ts"
 
 /** The human form: per stage, the shard layout then the decoded objects. */
 export const formatInventory = (views: ReadonlyArray<StageInventoryView>): string =>
@@ -48,9 +48,7 @@ export const inventoryCommand = Command.make(
       Effect.gen(function* () {
         const cluster = yield* connect(flags, flags.namespace)
         const stageSet = yield* getStageSet(cluster.kube, cluster.namespace, flags.stageSet)
-        const stageOrder = (
-          (stageSet.spec as { stages?: ReadonlyArray<{ name: string }> } | undefined)?.stages ?? []
-        ).map((stage) => stage.name)
+        const stageOrder = stageNamesOf(stageSet)
         const shards = yield* listShards(cluster.kube, cluster.namespace, flags.stageSet)
         const all = inventoryViews(shards, stageOrder)
         const views = Option.match(flags.stage, {

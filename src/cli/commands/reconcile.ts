@@ -7,7 +7,7 @@ import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
 import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption, stageOption } from "../flags.ts"
-import { getStageSet, readyOf } from "../stageSets.ts"
+import { getStageSet, readyOf, stageNamesOf } from "../stageSets.ts"
 import { updateStageSet } from "../updateStageSet.ts"
 
 const timeoutOption = Options.text("timeout").pipe(
@@ -52,9 +52,7 @@ export const reconcileCommand = Command.make(
         const name = flags.stageSet
         const token = new Date(yield* Clock.currentTimeMillis).toISOString()
         const current = yield* getStageSet(kube, namespace, name)
-        const stages = (
-          (current.spec as { stages?: ReadonlyArray<{ name: string }> } | undefined)?.stages ?? []
-        ).map((stage) => stage.name)
+        const stages = stageNamesOf(current)
         if (Option.isSome(flags.stage) && !stages.includes(flags.stage.value))
           return yield* failure(
             `stageset "${name}" has no stage "${flags.stage.value}" (stages: ${stages.join(", ")})`,

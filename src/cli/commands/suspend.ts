@@ -1,5 +1,5 @@
 import { Args, Command } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Console, Effect, Predicate } from "effect"
 import { connect } from "../Cluster.ts"
 import { clusterOptions, namespaceOption } from "../flags.ts"
 import { updateStageSet } from "../updateStageSet.ts"
@@ -18,7 +18,7 @@ const setSuspend = (verb: "suspend" | "resume", suspend: boolean) =>
           const cluster = yield* connect(flags, flags.namespace)
           yield* updateStageSet(cluster.kube, cluster.namespace, flags.stageSet, (live) => ({
             ...live,
-            spec: { ...(live.spec as Record<string, unknown>), suspend },
+            spec: { ...(Predicate.isRecord(live.spec) ? live.spec : {}), suspend },
           }))
           yield* Console.log(
             `stageset "${flags.stageSet}" in namespace "${cluster.namespace}" ${suspend ? "suspended" : "resumed"}`,

@@ -43,7 +43,7 @@ export const applyObject = Effect.fn("applyObject")(function* (
 
   if (action.action === "KeepExisting") {
     const existing = yield* kube.get(keyOfObject(object)).pipe(
-      Effect.map((live) => live as KubeObject | undefined),
+      Effect.map((live): KubeObject | undefined => live),
       Effect.catchTag("KubeNotFound", () => Effect.succeed(undefined)),
     )
     if (existing !== undefined) return { live: existing, applied: false } satisfies AppliedObject

@@ -36,7 +36,7 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
   known: ReadonlyArray<PartOfListing> = [],
 ) {
   const meta = record.applySet
-  if (meta === undefined) return [] as Array<Member>
+  if (meta === undefined) return []
   const kube = yield* KubeClient
   const served = yield* kube.resources()
   const namespaces = [record.namespace, ...meta.additionalNamespaces]
@@ -44,7 +44,7 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
     discoveryGroupKinds(record),
     (gk) => {
       const resource = served.find((r) => r.group === gk.group && r.kind === gk.kind)
-      if (resource === undefined) return Effect.succeed([] as Array<Member>)
+      if (resource === undefined) return Effect.succeed<Array<Member>>([])
       const apiVersion = formatApiVersion(resource.group, resource.version)
       const scopes = resource.namespaced ? namespaces : [undefined]
       const toMember = (object: KubeObject): Member => {
@@ -72,7 +72,7 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
             )
             .pipe(
               Effect.map((list) => list.items.map(toMember)),
-              Effect.catchTag("KubeNotFound", () => Effect.succeed([] as Array<Member>)),
+              Effect.catchTag("KubeNotFound", () => Effect.succeed<Array<Member>>([])),
             )
         },
         { concurrency: 4 },

@@ -2,6 +2,7 @@
  * The vocabulary of the readiness rules: kstatus' four statuses, and safe
  * readers for the untyped `spec`/`status` of a live object.
  */
+import { Predicate } from "effect"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 
 export type ReadyStatus = "Current" | "InProgress" | "Failed" | "Terminating"
@@ -18,14 +19,11 @@ export const failed = (message: string): ObjectStatus => ({ status: "Failed", me
 
 export type Fields = Readonly<Record<string, unknown>>
 
-const isRecord = (value: unknown): value is Fields =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
-
 /** A nested mapping, or an empty one when absent or not a mapping. */
 export const fieldsAt = (value: unknown, ...path: ReadonlyArray<string>): Fields => {
   let here: unknown = value
-  for (const key of path) here = isRecord(here) ? here[key] : undefined
-  return isRecord(here) ? here : {}
+  for (const key of path) here = Predicate.isRecord(here) ? here[key] : undefined
+  return Predicate.isRecord(here) ? here : {}
 }
 
 export const specOf = (object: KubeObject): Fields => fieldsAt(object, "spec")
@@ -54,7 +52,7 @@ export const conditionsOf = (object: KubeObject): ReadonlyArray<Condition> => {
   const conditions = statusOf(object).conditions
   if (!Array.isArray(conditions)) return []
   return conditions.flatMap((raw): Array<Condition> => {
-    if (!isRecord(raw)) return []
+    if (!Predicate.isRecord(raw)) return []
     const type = stringAt(raw, "type")
     const status = stringAt(raw, "status")
     if (type === undefined || status === undefined) return []
