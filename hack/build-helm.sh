@@ -3,7 +3,7 @@
 # release downloads) and caches it under ~/.cache/stageset-controlplane/helm-<version>/
 # so only the first run pays. Prints the path of the helm binary on stdout.
 #
-# manifests/install.yaml is this render (test/unit/chart/chart.test.ts compares):
+# manifests/install.yaml is this render (test/cluster/render/chartRender.test.ts compares):
 #   "$(bash hack/build-helm.sh)" template stageset-controller manifests/chart/stageset-controller \
 #     --namespace stageset-system --include-crds > manifests/install.yaml
 set -euo pipefail

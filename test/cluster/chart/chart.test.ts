@@ -7,7 +7,7 @@ import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
 import { eventually, LiveKubeClient, testNamespace } from "../support.ts"
 
-// The committed render; test/unit/chart/chart.test.ts keeps it equal to `helm template`.
+// The committed render; test/cluster/render/chartRender.test.ts keeps it equal to `helm template`.
 const installPath = join(import.meta.dirname, "../../../manifests/install.yaml")
 const fieldManager = "stageset-cluster-tests"
 const clusterScopedRbac = new Set(["ClusterRole", "ClusterRoleBinding"])

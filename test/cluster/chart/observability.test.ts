@@ -15,6 +15,8 @@ import {
   yamlOf,
 } from "../../acceptance/harness/fixtures.ts"
 import { installCrds } from "../../acceptance/harness/installCrds.ts"
+import { httpGet, startController, waitHealthy } from "../process/controllerProcess.ts"
+import { eventually, LiveKubeClient } from "../support.ts"
 import {
   dashboardExprs,
   decodeDashboard,
@@ -27,9 +29,7 @@ import {
   parseExposition,
   renderChart,
   ruleExprs,
-} from "../../unit/chart/observability.ts"
-import { httpGet, startController, waitHealthy } from "../process/controllerProcess.ts"
-import { eventually, LiveKubeClient } from "../support.ts"
+} from "./observability.ts"
 
 /**
  * The chart's Grafana dashboard and PrometheusRule against a real controller process: every

@@ -18,7 +18,7 @@ import {
   parseExposition,
   renderChart,
   ruleExprs,
-} from "./observability.ts"
+} from "../chart/observability.ts"
 
 const metricsSource = fileURLToPath(new URL("../../../src/controller/metrics.ts", import.meta.url))
 
