@@ -43,7 +43,7 @@ const naiveResplitBytes = (
         position: 0,
         index: shards,
         entries: sorted.slice(i, i + cap),
-        tracksEntries: true,
+        mode: "hybrid",
         applySet: shards === 0 ? applySet : undefined,
       }),
     )
@@ -90,7 +90,7 @@ export const b4ShardWrite = (
             const desired = (entries: ReadonlyArray<Entry>): DesiredRecord => ({
               position: 0,
               entries,
-              tracksEntries: true,
+              mode: "hybrid",
               applySet,
             })
             const all = names.map((name) => entryOf(ns, name))
@@ -124,7 +124,7 @@ export const b4ShardWrite = (
                 position: 0,
                 index: 1,
                 entries: sorted.slice(cap, 2 * cap),
-                tracksEntries: true,
+                mode: "hybrid",
                 applySet: undefined,
               }),
             )

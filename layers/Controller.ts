@@ -96,6 +96,7 @@ const servicesOver = (
       shardCap: flags.inventoryShardCap,
       applyConcurrency: flags.applyConcurrency,
       version: who.version,
+      maxTeardownWait: flags.maxTeardownWait,
     }),
     Layer.succeed(ControllerConfig, {
       ...defaultControllerConfig,

@@ -93,8 +93,8 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
           position: desired.position,
           index,
           entries,
-          tracksEntries: desired.tracksEntries,
           applySet: desired.applySet,
+          mode: desired.mode,
         }),
         { fieldManager: FIELD_MANAGER, force: true },
       )

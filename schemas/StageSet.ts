@@ -166,7 +166,10 @@ export const StageStatus = Schema.Struct({
   name: Dns1123Label.annotations({ description: "Name of the stage." }),
   position: NonNegativeInt.annotations({ description: "Index of the stage in spec.stages." }),
   phase: StagePhase.annotations({ description: "Where the stage is in its reconcile." }),
-  revision: optionalField(Schema.String, "Source revision last applied."),
+  appliedRevision: optionalField(
+    Schema.String,
+    "The source revision this stage last applied (not merely rendered).",
+  ),
   entriesCount: optionalField(NonNegativeInt, "Objects recorded in the stage's inventory."),
   shards: optionalField(NonNegativeInt, "StageInventory shards backing the stage."),
   message: optionalField(Schema.String, "Details of the stage's last outcome."),

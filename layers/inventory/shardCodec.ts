@@ -1,6 +1,8 @@
 import { Order, Predicate } from "effect"
+import type { InventoryMode } from "../../schemas/StageSet.ts"
 import type { Entry } from "../../src/inventory/Entry.ts"
 import { formatList, parseList } from "../../src/inventory/GroupKinds.ts"
+import { isInventoryMode } from "../../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
   APPLYSET_ADDITIONAL_NAMESPACES,
@@ -8,6 +10,7 @@ import {
   APPLYSET_ID,
   APPLYSET_TOOLING,
   FINALIZER,
+  INVENTORY_MODE,
   LABEL_SHARD,
   LABEL_STAGE,
   LABEL_STAGE_SET,
@@ -25,9 +28,10 @@ export interface ShardContent {
   readonly position: number
   readonly index: number
   readonly entries: ReadonlyArray<Entry>
-  readonly tracksEntries: boolean
   /** Only shard 0 carries it. */
   readonly applySet: ApplySetMeta | undefined
+  /** Only shard 0 carries it. */
+  readonly mode: InventoryMode
 }
 
 /**
@@ -41,7 +45,8 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     [LABEL_STAGE]: content.stage,
     [LABEL_SHARD]: String(content.index),
   }
-  const annotations: Record<string, string> = {}
+  const annotations: Record<string, string> =
+    content.index === 0 ? { [INVENTORY_MODE]: content.mode } : {}
   const meta = content.index === 0 ? content.applySet : undefined
   if (meta !== undefined) {
     labels[APPLYSET_ID] = meta.id
@@ -63,7 +68,7 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     },
     spec: {
       stagePosition: content.position,
-      ...(content.tracksEntries ? { entries: sorted.map((e) => ({ id: e.id, v: e.v })) } : {}),
+      entries: sorted.map((e) => ({ id: e.id, v: e.v })),
     },
   }
 }
@@ -79,6 +84,7 @@ export interface DecodedShard {
   readonly position: number
   readonly entries: ReadonlyArray<Entry> | undefined
   readonly applySet: ApplySetMeta | undefined
+  readonly mode: InventoryMode | undefined
   readonly terminating: boolean
 }
 
@@ -94,6 +100,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
       : []
   })
   const id = labels[APPLYSET_ID]
+  const mode = annotations[INVENTORY_MODE]
   const shardLabel = labels[LABEL_SHARD]
   return {
     stageSet: labels[LABEL_STAGE_SET],
@@ -110,6 +117,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
             groupKinds: parseList(annotations[APPLYSET_CONTAINS_GROUP_KINDS]),
             additionalNamespaces: parseList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
           },
+    mode: mode !== undefined && isInventoryMode(mode) ? mode : undefined,
     terminating: object.metadata.deletionTimestamp !== undefined,
   }
 }
@@ -135,6 +143,7 @@ export const recordOf = (
     shards: stored,
     tracksEntries: sorted.some((s) => s.entries !== undefined),
     applySet: sorted.find((s) => s.index === 0)?.applySet,
+    mode: sorted.find((s) => s.index === 0)?.mode,
   }
 }
 
@@ -147,4 +156,5 @@ export const emptyRecord = (namespace: string, stageSet: string, stage: string):
   shards: [],
   tracksEntries: false,
   applySet: undefined,
+  mode: undefined,
 })

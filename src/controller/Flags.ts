@@ -10,6 +10,7 @@ export interface ControllerFlags {
   readonly inventoryMode: InventoryMode
   readonly inventoryShardCap: number
   readonly defaultInterval: Duration.Duration
+  readonly maxTeardownWait: Duration.Duration
   readonly concurrent: number
   readonly applyConcurrency: number
   readonly kubeApiQps: number
@@ -42,6 +43,19 @@ const positiveInteger = (name: string, fallback: number, description: string) =>
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 
+/** A Go-duration flag (`90s`, `10m`, `1h30m`); a bad value is a usage error naming the flag. */
+const durationOption = (name: string, fallback: Duration.Duration, description: string) =>
+  Options.text(name).pipe(
+    Options.mapEffect((text) =>
+      Either.match(parseGoDuration(text), {
+        onLeft: (why) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} ${why}`))),
+        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
+      }),
+    ),
+    Options.withDefault(fallback),
+    Options.withDescription(description),
+  )
+
 export const controllerOptions = Options.all({
   kubeconfig: Options.text("kubeconfig").pipe(
     Options.withDescription(
@@ -64,18 +78,15 @@ export const controllerOptions = Options.all({
     5000,
     "Maximum entries per StageInventory shard.",
   ),
-  defaultInterval: Options.text("default-interval").pipe(
-    Options.mapEffect((text) =>
-      Either.match(parseGoDuration(text), {
-        onLeft: (why) =>
-          Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--default-interval ${why}`))),
-        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
-      }),
-    ),
-    Options.withDefault(Duration.minutes(10)),
-    Options.withDescription(
-      "Reconcile cadence when spec.interval is unset (Go duration). Default 10m.",
-    ),
+  defaultInterval: durationOption(
+    "default-interval",
+    Duration.minutes(10),
+    "Reconcile cadence when spec.interval is unset (Go duration). Default 10m.",
+  ),
+  maxTeardownWait: durationOption(
+    "max-teardown-wait",
+    Duration.hours(1),
+    "Upper bound on waiting for one stage's objects to go during teardown; each stage waits its verify timeout (readyChecks.timeout, stages[].timeout, spec.timeout, 15m), at most this (Go duration). Default 1h.",
   ),
   concurrent: positiveInteger("concurrent", 4, "StageSets reconciled in parallel."),
   applyConcurrency: positiveInteger(

@@ -39,6 +39,9 @@ export const APPLYSET_CONTAINS_GROUP_KINDS = "applyset.kubernetes.io/contains-gr
 /** Annotation on shard 0: sorted, comma-separated member namespaces other than the parent's. */
 export const APPLYSET_ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional-namespaces"
 /** Label on the StageInventory CRD so kubectl accepts a StageInventory as an ApplySet parent. */
+/** On shard 0 in every mode: the inventory mode whose writes the stage's record last settled to. */
+export const INVENTORY_MODE = "stages.metio.wtf/inventory-mode"
+
 export const APPLYSET_IS_PARENT_TYPE = "applyset.kubernetes.io/is-parent-type"
 
 // Annotations honoured on a StageSet.

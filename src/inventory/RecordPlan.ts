@@ -7,7 +7,7 @@
  */
 import type { Entry, ObjectRef } from "./Entry.ts"
 import { additionalNamespaces, containsGroupKinds, parseGroupKind } from "./GroupKinds.ts"
-import { type InventoryMode, modeWrites } from "./InventoryMode.ts"
+import { type InventoryMode, modeWrites, recordMode } from "./InventoryMode.ts"
 import type { ApplySetMeta, DesiredRecord, StageRecord } from "./StageRecord.ts"
 
 /** One member as both the entry list and the ApplySet hints need it. */
@@ -46,9 +46,11 @@ const metaFor = (
 /**
  * Record intent: the stored record widened by the render, so every object about to be
  * applied is recorded first. Entries of the render replace stored ones with the same id
- * (the apiVersion may have changed). In applyset mode the "record" of a member is its
- * part-of label plus its group-kind and namespace in the parent's hints, which is why
- * they are widened here, before the member is applied.
+ * (the apiVersion may have changed). `discovered`: members KEP-3659 discovery found for a
+ * record an earlier version kept without entries (applyset mode); they become entries
+ * here, so nothing is lost on the way to the entry list. The ApplySet hints widen here
+ * too, before a member of a new group-kind or namespace is applied. The mode annotation
+ * keeps the old record's mode: the record is not settled to the new one yet.
  */
 export const intentRecord = (
   current: StageRecord,
@@ -56,17 +58,19 @@ export const intentRecord = (
   rendered: ReadonlyArray<Member>,
   mode: InventoryMode,
   identity: ApplySetIdentity,
+  discovered: ReadonlyArray<Member> = [],
 ): DesiredRecord => {
   const writes = modeWrites(mode)
-  const tracksEntries = current.tracksEntries || writes.tracksEntries
   const byId = new Map<string, Entry>()
   for (const entry of entriesOf(current)) byId.set(entry.id, entry)
+  for (const member of discovered)
+    if (!byId.has(member.entry.id)) byId.set(member.entry.id, member.entry)
   for (const member of rendered) byId.set(member.entry.id, member.entry)
   const keepApplySet = current.applySet !== undefined || writes.applySetMetadata
   return {
     position,
-    entries: tracksEntries ? [...byId.values()] : [],
-    tracksEntries,
+    entries: [...byId.values()],
+    mode: recordMode(current) ?? mode,
     applySet: keepApplySet
       ? metaFor(
           identity,
@@ -79,7 +83,8 @@ export const intentRecord = (
 
 /**
  * Settle: exactly the render plus the members whose prune failed (retried next time),
- * in the configured mode only. The ApplySet hints narrow to those members.
+ * in the configured mode only. The ApplySet hints narrow to those members; the mode
+ * annotation becomes the configured mode.
  */
 export const settleRecord = (
   position: number,
@@ -94,8 +99,8 @@ export const settleRecord = (
   const members = [...byId.values()]
   return {
     position,
-    entries: writes.tracksEntries ? members.map((m) => m.entry) : [],
-    tracksEntries: writes.tracksEntries,
+    entries: members.map((m) => m.entry),
+    mode,
     applySet: writes.applySetMetadata
       ? metaFor(
           identity,

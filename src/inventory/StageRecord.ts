@@ -1,3 +1,4 @@
+import type { InventoryMode } from "../../schemas/StageSet.ts"
 import type { Entry } from "./Entry.ts"
 
 /** The KEP-3659 ApplySet parent metadata carried by shard 0 in hybrid and applyset modes. */
@@ -15,7 +16,7 @@ export interface ApplySetMeta {
 /** One StageInventory object, decoded. */
 export interface Shard {
   readonly index: number
-  /** Sorted by id; empty in applyset mode. */
+  /** Sorted by id. */
   readonly entries: ReadonlyArray<Entry>
 }
 
@@ -28,17 +29,23 @@ export interface StageRecord {
   readonly position: number
   /** Sorted by index. Empty when the stage has no stored shard at all. */
   readonly shards: ReadonlyArray<Shard>
-  /** Whether the record keeps an entry list (entries and hybrid modes): `spec.entries` present. */
+  /**
+   * Whether the record keeps an entry list (`spec.entries` present). Every mode writes one;
+   * only a record an earlier version wrote in applyset mode lacks it.
+   */
   readonly tracksEntries: boolean
   /** ApplySet parent metadata on shard 0 (hybrid and applyset modes). */
   readonly applySet: ApplySetMeta | undefined
+  /** Shard 0's `stages.metio.wtf/inventory-mode`; undefined on records of earlier versions. */
+  readonly mode: InventoryMode | undefined
 }
 
 /** What a stage's record should become. */
 export interface DesiredRecord {
   readonly position: number
-  /** The entries to keep, in any order; ignored for storage when `tracksEntries` is false. */
+  /** The entries to keep, in any order. */
   readonly entries: ReadonlyArray<Entry>
-  readonly tracksEntries: boolean
   readonly applySet: ApplySetMeta | undefined
+  /** The mode annotation shard 0 carries. */
+  readonly mode: InventoryMode
 }

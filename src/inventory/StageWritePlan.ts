@@ -34,15 +34,6 @@ const layoutOf = (record: StageRecord): Array<ReadonlyArray<Entry>> => {
   return layout
 }
 
-/** Steps that keep only shard 0 (no entry list): applyset mode. */
-const singleShardSteps = (record: StageRecord): ReadonlyArray<ShardStep> => [
-  { _tag: "Put", index: 0, entries: [] },
-  ...record.shards
-    .filter((s) => s.index > 0)
-    .sort((a, b) => b.index - a.index)
-    .map((s): ShardStep => ({ _tag: "Delete", index: s.index })),
-]
-
 /** Replays shard steps over a layout (the layout the store holds once they all ran). */
 const applySteps = (
   layout: ReadonlyArray<ReadonlyArray<Entry>>,
@@ -58,17 +49,11 @@ const applySteps = (
   return next.length === 0 ? [[]] : next
 }
 
-const isEmptyApplySetOnly = (record: StageRecord) =>
-  record.shards.length === 1 &&
-  record.shards[0]?.index === 0 &&
-  record.shards[0].entries.length === 0 &&
-  !record.tracksEntries
-
 /**
- * The writes from `current` to `desired`: the minimal shard plan of `planShards` (or one
- * shard 0 when the record keeps no entries), preceded by rewrites of shards whose entries
- * stay put but whose stage-wide fields change (stagePosition, whether entries are kept,
- * shard 0's ApplySet metadata): widening the ApplySet hints must land before any new
+ * The writes from `current` to `desired`: the minimal shard plan of `planShards`, preceded
+ * by rewrites of shards whose entries stay put but whose stage-wide fields change
+ * (stagePosition, an entry list an earlier version did not keep, shard 0's ApplySet
+ * metadata or mode annotation): widening the ApplySet hints must land before any new
  * member is applied. Nothing when nothing changes.
  */
 export const planStageWrite = (
@@ -76,19 +61,16 @@ export const planStageWrite = (
   desired: DesiredRecord,
   cap: number,
 ): StageWritePlan => {
-  const planned: ReadonlyArray<ShardStep> = desired.tracksEntries
-    ? planShards(layoutOf(current), desired.entries, cap).steps
-    : isEmptyApplySetOnly(current)
-      ? []
-      : singleShardSteps(current)
-  const finalLayout = desired.tracksEntries ? applySteps(layoutOf(current), planned) : [[]]
+  const planned = planShards(layoutOf(current), desired.entries, cap).steps
+  const finalLayout = applySteps(layoutOf(current), planned)
   const written = new Set(planned.filter((s) => s._tag === "Put").map((s) => s.index))
-  const metaChanged =
-    current.position !== desired.position || current.tracksEntries !== desired.tracksEntries
+  const metaChanged = current.position !== desired.position || !current.tracksEntries
   const rewrites: Array<ShardStep> = []
   for (let k = 0; k < finalLayout.length; k++) {
     if (written.has(k) || !current.shards.some((s) => s.index === k)) continue
-    const shard0Changed = k === 0 && !sameApplySet(current.applySet, desired.applySet)
+    const shard0Changed =
+      k === 0 &&
+      (!sameApplySet(current.applySet, desired.applySet) || current.mode !== desired.mode)
     if (metaChanged || shard0Changed)
       rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [] })
   }
@@ -97,8 +79,9 @@ export const planStageWrite = (
     record: {
       ...current,
       position: desired.position,
-      tracksEntries: desired.tracksEntries,
+      tracksEntries: true,
       applySet: desired.applySet,
+      mode: desired.mode,
       shards: finalLayout.map((entries, index) => ({ index, entries })),
     },
   }

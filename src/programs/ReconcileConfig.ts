@@ -12,8 +12,13 @@ export interface ReconcileConfigApi {
   readonly version: string
   /** Verify timeout when neither the stage nor the StageSet sets one. */
   readonly defaultTimeout: Duration.Duration
-  /** How long teardown and Recreate wait for a deleted object to disappear. */
+  /** How long Recreate waits for a deleted object to disappear. */
   readonly deleteTimeout: Duration.Duration
+  /**
+   * `--max-teardown-wait`: the most teardown waits for one stage's objects to go (each
+   * stage waits its verify timeout ladder, capped by this).
+   */
+  readonly maxTeardownWait: Duration.Duration
 }
 
 export class ReconcileConfig extends Context.Tag("stageset/ReconcileConfig")<
@@ -28,4 +33,5 @@ export const defaultReconcileConfig: ReconcileConfigApi = {
   version: "0.1.0",
   defaultTimeout: Duration.minutes(15),
   deleteTimeout: Duration.minutes(5),
+  maxTeardownWait: Duration.hours(1),
 }

@@ -13,6 +13,7 @@ import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
 import { runStageSet } from "./runStageSet.ts"
 import type { StageSetView } from "./StageSetView.ts"
+import { modeReport, storedModeReport } from "./stageSet/modeReport.ts"
 import { viewOf } from "./stageSet/observeStageSet.ts"
 import { type StageSetKey, stageSetKey } from "./stageSet/StageSetKey.ts"
 import { makeStatusWriter } from "./stageSet/statusWriter.ts"
@@ -49,7 +50,9 @@ const isSteady = (
   ) &&
   view.reconcileStage === undefined &&
   rendered.every((r) =>
-    (previous.stages ?? []).some((s) => s.name === r.stage.name && s.revision === r.revision),
+    (previous.stages ?? []).some(
+      (s) => s.name === r.stage.name && s.appliedRevision === r.revision,
+    ),
   )
 
 /**
@@ -75,7 +78,9 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
 
   const fail = (failure: Failure, stages: ReadonlyArray<StageStatus>) =>
     Effect.as(
-      status.write({ outcome: { _tag: "Failed", failure }, stages, inventoryMode: undefined }),
+      Effect.flatMap(storedModeReport(key.namespace, key.name), (inventoryMode) =>
+        status.write({ outcome: { _tag: "Failed", failure }, stages, inventoryMode }),
+      ),
       reportOf({ _tag: "Failed", failure }, [
         { type: "Warning", reason: failure.reason, message: failure.message },
       ]) satisfies ReconcileReport,
@@ -90,7 +95,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     yield* status.write({
       outcome: { _tag: "Suspended" },
       stages: previousStages,
-      inventoryMode: undefined,
+      inventoryMode: yield* storedModeReport(key.namespace, key.name),
     })
     return reportOf({ _tag: "Suspended" }) satisfies ReconcileReport
   }
@@ -102,14 +107,16 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const { rendered, records, removed } = prepared.right
 
   const steady = isSteady(status.previous, live.metadata.generation, view, rendered)
+  // Record intent keeps each record's mode annotation, so the stored mode holds all walk long.
+  const inventoryMode = yield* modeReport([...records.values(), ...removed])
   const report = (stages: ReadonlyArray<StageStatus>) =>
     steady
       ? Effect.void
       : status
-          .write({ outcome: { _tag: "Running" }, stages, inventoryMode: undefined })
+          .write({ outcome: { _tag: "Running" }, stages, inventoryMode })
           .pipe(Effect.ignore, Effect.provideService(KubeClient, kube))
 
-  const run = yield* runStageSet(view, rendered, records, removed, report)
+  const run = yield* runStageSet(view, rendered, records, removed, previousStages, report)
   yield* status.write({
     outcome:
       run.failure === undefined
@@ -122,7 +129,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   if (run.failure === undefined)
     for (const r of rendered) {
       const before = previousStages.find((s) => s.name === r.stage.name)
-      if (before?.revision !== r.revision)
+      if (before?.appliedRevision !== r.revision)
         events.push({
           type: "Normal",
           reason: "StageApplied",

@@ -5,6 +5,7 @@ import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import { parseManifests } from "../render/parseManifests.ts"
+import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
 import { resolveSource } from "./resolveSource.ts"
@@ -95,8 +96,10 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
       const id = formatEntryId(ref)
       const first = seen.get(id)
       if (first !== undefined)
-        return yield* new InvalidSpec({
-          message: `${where(stage.name, at)}: ${object.kind} ${ref.namespace === "" ? "" : `${ref.namespace}/`}${ref.name} is also rendered by ${first}; an object belongs to exactly one stage`,
+        return yield* new BuildFailed({
+          file: at.file,
+          index: at.index,
+          message: `${where(stage.name, at)}: ${describeRef(ref)} is also rendered by ${first}; an object belongs to exactly one stage`,
         })
       seen.set(id, where(stage.name, at))
       for (const [key, scope] of crdScopes(object)) definedByCrds.set(key, scope)

@@ -1,24 +1,22 @@
 import { Effect } from "effect"
 import type { StageStatus } from "../../schemas/StageSet.ts"
-import { commonMode, type InventoryMode } from "../inventory/InventoryMode.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import type { Failure } from "./failureReason.ts"
 import { prunePhase } from "./phases/prunePhase.ts"
 import { makeStageProgress, type ProgressReporter } from "./phases/StageProgress.ts"
 import { walkStages } from "./phases/walkStages.ts"
-import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
 import type { StageSetView } from "./StageSetView.ts"
+import type { ModeReport } from "./stageSet/buildStatus.ts"
+import { modeReport } from "./stageSet/modeReport.ts"
 
 export interface StageSetRun {
   readonly stages: ReadonlyArray<StageStatus>
   /** Undefined when every stage is Ready and the prune phase succeeded. */
   readonly failure: Failure | undefined
-  /** The mode every stored record satisfies, for `status.inventoryMode`. */
-  readonly inventoryMode: InventoryMode | undefined
-  /** Stages whose record is not yet in the configured mode. */
-  readonly behind: ReadonlyArray<string>
+  /** `status.inventoryMode` of the records after the run, and the stages behind a switch. */
+  readonly inventoryMode: ModeReport
   readonly events: ReadonlyArray<RunEvent>
   /** Objects applied / deleted, for metrics and events. */
   readonly applied: number
@@ -36,38 +34,44 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
   current: ReadonlyMap<string, StageRecord>,
   /** Stored records of stages no longer in `spec.stages` (read with `current`). */
   removedStages: ReadonlyArray<StageRecord>,
+  /** `status.stages` as this reconcile found it. */
+  previous: ReadonlyArray<StageStatus>,
   report: ProgressReporter,
 ) {
-  const config = yield* ReconcileConfig
-  const progress = makeStageProgress(rendered, current, report)
+  const progress = makeStageProgress(rendered, current, previous, report)
   const walk = yield* walkStages(stageSet, rendered, current, progress)
   let failure = walk.failure
   let records = walk.records
   const events = [...walk.events]
   let pruned = 0
   if (failure === undefined) {
-    const prune = yield* prunePhase(
-      stageSet,
-      rendered,
-      walk.records,
-      walk.listings,
-      removedStages,
-      progress,
+    const outcome = yield* Effect.either(
+      prunePhase(stageSet, rendered, walk.records, walk.listings, removedStages, progress),
     )
-    records = prune.records
-    pruned = prune.pruned
-    events.push(...prune.events)
-    if (prune.failures.length > 0) {
-      failure = { reason: "PruneFailed", message: prune.failures.join("; "), stalled: false }
-      events.push({ type: "Warning", reason: "PruneFailed", message: failure.message })
+    if (outcome._tag === "Left") {
+      // A read or write the prune phase could not make (other StageSets, a label lookup, a
+      // settle write): nothing more was pruned, and the records still hold every candidate.
+      failure = {
+        reason: outcome.left._tag === "KubeForbidden" ? "RBACDenied" : "PruneFailed",
+        message: `prune phase: ${outcome.left.message}`,
+        stalled: false,
+      }
+      events.push({ type: "Warning", reason: failure.reason, message: failure.message })
+    } else {
+      const prune = outcome.right
+      records = prune.records
+      pruned = prune.pruned
+      events.push(...prune.events)
+      if (prune.failures.length > 0) {
+        failure = { reason: "PruneFailed", message: prune.failures.join("; "), stalled: false }
+        events.push({ type: "Warning", reason: "PruneFailed", message: failure.message })
+      }
     }
   }
-  const mode = commonMode([...records.values()], config.inventoryMode)
   return {
     stages: progress.stages(),
     failure,
-    inventoryMode: mode.mode,
-    behind: mode.behind,
+    inventoryMode: yield* modeReport([...records.values()]),
     events,
     applied: walk.applied,
     pruned,

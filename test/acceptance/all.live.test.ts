@@ -9,10 +9,12 @@ import { badInput } from "./scenarios/badInput.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
 import { crashRecovery } from "./scenarios/crashRecovery.ts"
 import { crdThenCr } from "./scenarios/crdThenCr.ts"
+import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
 import { impersonation } from "./scenarios/impersonation.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { kubectlInterop } from "./scenarios/kubectlInterop.ts"
+import { lifecycle } from "./scenarios/lifecycle.ts"
 import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
 import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
@@ -36,6 +38,8 @@ crashRecovery(env)
 ownership(env)
 crdThenCr(env)
 conflicts(env)
+driftHeal(env)
+lifecycle(env)
 badInput(env)
 makeBeforeBreak(env)
 apiFaults(env)

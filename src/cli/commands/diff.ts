@@ -1,6 +1,7 @@
 import { Args, Command } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { keyOfEntry } from "../../inventory/EntryId.ts"
+import { recordMode } from "../../inventory/InventoryMode.ts"
 import { APPLYSET_PART_OF, FIELD_MANAGER } from "../../inventory/Labels.ts"
 import { planPrune, pruneVerdict } from "../../inventory/PrunePlan.ts"
 import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
@@ -8,7 +9,7 @@ import type { KubeClientApi } from "../../kube/KubeClient.ts"
 import type { KubeError } from "../../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../../kube/KubeObject.ts"
 import { describeRef, keyOfObject, keyOfRef } from "../../programs/describe.ts"
-import { discoverApplySetMembers } from "../../programs/phases/readMembers.ts"
+import { readMembers } from "../../programs/phases/readMembers.ts"
 import { renderStageSet } from "../../programs/renderStageSet.ts"
 import { viewOf } from "../../programs/stageSet/observeStageSet.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
@@ -83,9 +84,10 @@ const computeChanges = (connection: Connection, name: string) =>
           changes.push({ action: "configure", stage: stage.stage.name, object, fields })
       }
       if (record === undefined) continue
-      const stored = record.tracksEntries
-        ? record.shards.flatMap((shard) => shard.entries)
-        : (yield* discoverApplySetMembers(record)).map((member) => member.entry)
+      // As the controller prunes a record in its mode (the CLI does not know the flag).
+      const stored = (yield* readMembers(record, recordMode(record) === "applyset")).map(
+        (member) => member.entry,
+      )
       const desiredIds = new Set(stage.members.map((m) => m.entry.id))
       const plan = planPrune({
         inventory: stored,

@@ -20,18 +20,24 @@ export interface StageProgress {
   readonly stages: () => ReadonlyArray<StageStatus>
 }
 
+/**
+ * Starts each stage as Pending with what it last applied (`appliedRevision` from the
+ * previous status): a revision shows up there only once this run applied it.
+ */
 export const makeStageProgress = (
   rendered: ReadonlyArray<RenderedStage>,
   records: ReadonlyMap<string, StageRecord>,
+  previous: ReadonlyArray<StageStatus>,
   report: ProgressReporter,
 ): StageProgress => {
   const stages: Array<StageStatus> = rendered.map((r) => {
     const record = records.get(r.stage.name)
+    const applied = previous.find((s) => s.name === r.stage.name)?.appliedRevision
     return {
       name: r.stage.name,
       position: r.position,
       phase: "Pending",
-      revision: r.revision,
+      ...(applied === undefined ? {} : { appliedRevision: applied }),
       entriesCount: record === undefined ? 0 : memberCount(record, 0),
       shards: record?.shards.length ?? 0,
       message: "",

@@ -24,11 +24,13 @@ export interface AppliedObject {
 }
 
 /**
- * Applies one object, as the acting identity, under its conflict action (api.md):
- * - Fail: apply without force; a field-ownership conflict or an immutable-field error
- *   stops the stage with the API server's message.
- * - Recreate: apply with force; when the change needs a new object, delete the live one,
- *   wait until it is gone and apply again (a PVC/PV only with allowDataLoss).
+ * Applies one object, as the acting identity. Every apply takes ownership of the fields it
+ * sets (server-side apply with force, semantics.md 2.2), so out-of-band edits of those
+ * fields (`kubectl scale`, `kubectl label`) are healed. The conflict action decides what
+ * happens when the API server still refuses the apply (api.md):
+ * - Fail: an immutable-field error (or any 409) stops the stage with the API server's message.
+ * - Recreate: when the change needs a new object, delete the live one, wait until it is
+ *   gone and apply again (a PVC/PV only with allowDataLoss).
  * - KeepExisting: create when missing, otherwise never patch.
  */
 export const applyObject = Effect.fn("applyObject")(function* (
@@ -51,8 +53,9 @@ export const applyObject = Effect.fn("applyObject")(function* (
     return { live, applied: true } satisfies AppliedObject
   }
 
+  const forced = kube.apply(object, { fieldManager: FIELD_MANAGER, force: true })
   if (action.action === "Fail") {
-    const live = yield* kube.apply(object, { fieldManager: FIELD_MANAGER, force: false }).pipe(
+    const live = yield* forced.pipe(
       Effect.catchIf(
         (error): error is KubeError => error._tag === "KubeConflict" || isImmutableError(error),
         (error) => Effect.fail(conflict(error)),
@@ -61,7 +64,6 @@ export const applyObject = Effect.fn("applyObject")(function* (
     return { live, applied: true } satisfies AppliedObject
   }
 
-  const forced = kube.apply(object, { fieldManager: FIELD_MANAGER, force: true })
   const live = yield* forced.pipe(
     Effect.catchIf(isImmutableError, (error) =>
       Effect.gen(function* () {

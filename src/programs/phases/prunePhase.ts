@@ -11,7 +11,7 @@ import type { RenderedStage } from "../RenderedStage.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import type { StageSetView } from "../StageSetView.ts"
 import { pruneStage } from "./pruneStage.ts"
-import { type PartOfListing, readMembers } from "./readMembers.ts"
+import { type PartOfListing, prunesDiscovered, readMembers } from "./readMembers.ts"
 import { pruneRemovedStages } from "./removedStages.ts"
 import { memberCount, type StageProgress } from "./StageProgress.ts"
 import { settleStage } from "./settleStage.ts"
@@ -60,7 +60,13 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
     const record = records.get(name)!
     const desired = desiredBy.get(name)!
     const otherStagesDesired = new Set([...allDesired].filter((id) => !desired.has(id)))
-    const members = yield* readMembers(record, listings.get(name))
+    const members = yield* readMembers(
+      record,
+      prunesDiscovered(record, config.inventoryMode),
+      listings.get(name),
+    )
+    const candidates = members.some((m) => !allDesired.has(m.entry.id))
+    if (candidates) yield* progress.set(i, { phase: "Pruning" })
     const result = yield* pruneStage({
       stage: name,
       members,
@@ -82,6 +88,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
     const settled = yield* settleStage(stageSet, record, stage.position, stage.members, retained)
     records.set(name, settled)
     progress.note(i, {
+      ...(candidates ? { phase: "Ready" } : {}),
       entriesCount: memberCount(settled, stage.members.length + retained.length),
       shards: settled.shards.length,
     })

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import type { Entry } from "../../inventory/Entry.ts"
 import { entryOf, keyOfEntry, refOf } from "../../inventory/EntryId.ts"
+import { type InventoryMode, modeWrites, recordMode } from "../../inventory/InventoryMode.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
 import { discoveryGroupKinds, type Member } from "../../inventory/RecordPlan.ts"
 import type { StageRecord } from "../../inventory/StageRecord.ts"
@@ -84,19 +85,29 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
 })
 
 /**
- * Every member a stored record accounts for: its entries, plus, when it carries ApplySet
- * metadata, whatever ApplySet discovery finds. The union is what makes a mode switch safe:
- * an object dropped in the same run as a switch away from applyset mode is found by its
- * label even though no entry names it.
+ * Whether the prune candidates of `record` include what ApplySet discovery finds
+ * (semantics.md section 4): in applyset mode, and for a record still in applyset mode
+ * during a switch away from it (the prune phase prunes from the union of the old and the
+ * new record).
+ */
+export const prunesDiscovered = (record: StageRecord, configured: InventoryMode): boolean =>
+  modeWrites(configured).prunesDiscovered || recordMode(record) === "applyset"
+
+/**
+ * Every member a stored record accounts for: its entries, plus, with `discover`, whatever
+ * ApplySet discovery finds (members we manage are then prune candidates even without an
+ * entry: the set is first-class, as kubectl sees it).
  */
 export const readMembers = Effect.fn("readMembers")(function* (
   record: StageRecord,
+  discover: boolean,
   known: ReadonlyArray<PartOfListing> = [],
 ) {
   const byId = new Map<string, Member>()
   for (const member of membersOfEntries(record.shards.flatMap((s) => s.entries)))
     byId.set(member.entry.id, member)
-  for (const member of yield* discoverApplySetMembers(record, known))
-    if (!byId.has(member.entry.id)) byId.set(member.entry.id, member)
+  if (discover)
+    for (const member of yield* discoverApplySetMembers(record, known))
+      if (!byId.has(member.entry.id)) byId.set(member.entry.id, member)
   return [...byId.values()]
 })

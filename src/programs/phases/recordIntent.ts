@@ -6,6 +6,7 @@ import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { StageSetView } from "../StageSetView.ts"
+import { discoverApplySetMembers } from "./readMembers.ts"
 
 /**
  * Record intent (semantics.md section 2, step 1): the stored record becomes I ∪ D before
@@ -27,9 +28,22 @@ export const recordIntent = Effect.fn("recordIntent")(function* (
     rendered.stage.name,
     config.version,
   )
+  // A record an earlier version kept in applyset mode has no entries: its members are
+  // found by their label and recorded as entries with this write, before any apply.
+  const discovered =
+    current.shards.length > 0 && !current.tracksEntries
+      ? yield* discoverApplySetMembers(current)
+      : []
   return yield* store.writeStage(
     current,
-    intentRecord(current, rendered.position, rendered.members, config.inventoryMode, identity),
+    intentRecord(
+      current,
+      rendered.position,
+      rendered.members,
+      config.inventoryMode,
+      identity,
+      discovered,
+    ),
     config.shardCap,
   )
 })

@@ -7,7 +7,7 @@ import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import type { StageSetView } from "../StageSetView.ts"
 import { pruneStage } from "./pruneStage.ts"
-import { readMembers } from "./readMembers.ts"
+import { prunesDiscovered, readMembers } from "./readMembers.ts"
 import { settleStage } from "./settleStage.ts"
 
 /**
@@ -30,7 +30,7 @@ export const pruneRemovedStages = Effect.fn("pruneRemovedStages")(function* (
   const failures: Array<string> = []
   let pruned = 0
   for (const record of [...removedStages].sort((a, b) => b.position - a.position)) {
-    const members = yield* readMembers(record)
+    const members = yield* readMembers(record, prunesDiscovered(record, config.inventoryMode))
     const result = yield* pruneStage({
       stage: record.stage,
       members,

@@ -7,9 +7,10 @@ import { KubeClient } from "../../kube/KubeClient.ts"
 import type { ObjectKey } from "../../kube/KubeObject.ts"
 import { describeRef, keyOfRef } from "../describe.ts"
 import { TeardownFailed } from "../errors/TeardownFailed.ts"
+import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import { deleteIfOurs } from "./deleteIfOurs.ts"
-import { readMembers } from "./readMembers.ts"
+import { prunesDiscovered, readMembers } from "./readMembers.ts"
 import { waitGone } from "./waitGone.ts"
 
 export interface TeardownInput {
@@ -18,6 +19,13 @@ export interface TeardownInput {
   /** How long to wait for one stage's objects to disappear. */
   readonly stageTimeout: (stage: string) => Duration.Duration
   readonly concurrency: number
+}
+
+export interface TeardownResult {
+  /** What to report, also when a stage failed (TeardownForced of the stages before it). */
+  readonly events: ReadonlyArray<RunEvent>
+  /** The stage that could not be torn down; the teardown stops there and is retried. */
+  readonly failure: TeardownFailed | undefined
 }
 
 type Deletion =
@@ -31,18 +39,19 @@ type Deletion =
  * stagePosition order (from the inventories, not the spec, which may have changed); each
  * stage's objects are deleted and gone before its shards are deleted and before the stage
  * below it starts. Opted-out objects, objects handed to another StageSet and objects
- * another tool took over are left alone. Returns the events to report; the caller removes
- * the finalizer once this succeeds. Deletes and waits run as `ActingClient`; the
+ * another tool took over are left alone. Returns the events to report and the stage that
+ * could not be torn down, if any; the caller removes the finalizer once none failed. Deletes and waits run as `ActingClient`; the
  * inventories and the namespace check are the controller's own reads.
  */
 export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   const kube = yield* KubeClient
   const store = yield* InventoryStore
+  const config = yield* ReconcileConfig
   const events: Array<RunEvent> = []
   const records = [...(yield* store.listStageSet(input.namespace, input.name))].sort(
     (a, b) => b.position - a.position,
   )
-  if (records.length === 0) return events
+  if (records.length === 0) return { events, failure: undefined } satisfies TeardownResult
   const others = new Set(
     (yield* store.listAll())
       .filter((r) => !(r.namespace === input.namespace && r.stageSet === input.name))
@@ -73,7 +82,10 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   }
 
   for (const record of records) {
-    const members = (yield* readMembers(record)).filter((m) => !others.has(m.entry.id))
+    const members = (yield* readMembers(
+      record,
+      prunesDiscovered(record, config.inventoryMode),
+    )).filter((m) => !others.has(m.entry.id))
     const outcomes: Array<Deletion> = []
     for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {
       outcomes.push(
@@ -91,18 +103,23 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
         })
     const failed = outcomes.flatMap((o) => (o._tag === "Failed" ? [`${o.what}: ${o.message}`] : []))
     if (failed.length > 0)
-      return yield* new TeardownFailed({ stage: record.stage, message: failed.join("; ") })
+      return {
+        events,
+        failure: new TeardownFailed({ stage: record.stage, message: failed.join("; ") }),
+      } satisfies TeardownResult
     const deleted = outcomes.flatMap((o) => (o._tag === "Deleted" ? [o.key] : []))
-    yield* waitGone(deleted, input.stageTimeout(record.stage)).pipe(
-      Effect.catchTag("DeleteTimeout", (timeout) =>
-        Effect.fail(
-          new TeardownFailed({
-            stage: record.stage,
-            message: `still present after deletion: ${timeout.remaining.join(", ")}`,
-          }),
-        ),
-      ),
-    )
+    const gone = yield* Effect.either(waitGone(deleted, input.stageTimeout(record.stage)))
+    if (gone._tag === "Left")
+      return {
+        events,
+        failure: new TeardownFailed({
+          stage: record.stage,
+          message:
+            gone.left._tag === "DeleteTimeout"
+              ? `still present after deletion: ${gone.left.remaining.join(", ")}`
+              : gone.left.message,
+        }),
+      } satisfies TeardownResult
     yield* store.deleteStage(record)
     events.push({
       type: "Normal",
@@ -110,5 +127,5 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
       message: `stage ${record.stage}: deleted ${deleted.length} objects and ${record.shards.length} inventory shards`,
     })
   }
-  return events
+  return { events, failure: undefined } satisfies TeardownResult
 })

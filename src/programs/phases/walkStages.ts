@@ -54,6 +54,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
         applied += result.applied
         yield* progress.set(i, {
           phase: "Verifying",
+          appliedRevision: stage.revision,
           entriesCount: memberCount(record, stage.members.length),
           shards: record.shards.length,
         })

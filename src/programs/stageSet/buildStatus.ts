@@ -9,13 +9,30 @@ export type RunOutcome =
   | { readonly _tag: "Failed"; readonly failure: Failure }
   | { readonly _tag: "Suspended" }
 
+/** `status.inventoryMode` and, during a switch, where it is going and who is behind. */
+export interface ModeReport {
+  /** The mode every stored record satisfies (the old one during a switch). */
+  readonly mode: InventoryMode
+  /** The configured `--inventory-mode`. */
+  readonly configured: InventoryMode
+  /** Stages whose record is not in the configured mode yet. */
+  readonly behind: ReadonlyArray<string>
+}
+
 export interface StatusInput {
   readonly generation: number | undefined
   readonly outcome: RunOutcome
   readonly stages: ReadonlyArray<StageStatus>
-  readonly inventoryMode: InventoryMode | undefined
+  /** Undefined only when the stored records could not be read. */
+  readonly inventoryMode: ModeReport | undefined
   readonly lastHandledReconcileAt: string | undefined
 }
+
+/** What the Ready (and Reconciling) message adds while the mode is being switched. */
+const switchNote = (mode: ModeReport | undefined): string =>
+  mode === undefined || mode.behind.length === 0
+    ? ""
+    : ` (inventory mode switching from ${mode.mode} to ${mode.configured}; stages not rewritten yet: ${mode.behind.join(", ")})`
 
 const condition = (
   previous: ReadonlyArray<Condition>,
@@ -50,28 +67,29 @@ export const buildStatus = (
   previous: ReadonlyArray<Condition>,
   now: string,
 ): StageSetStatus => {
+  const note = switchNote(input.inventoryMode)
   const c = (type: string, status: "True" | "False", reason: ConditionReason, message: string) =>
     condition(previous, now, input.generation, type, status, reason, message)
   const o = input.outcome
   const conditions: Array<Condition> =
     o._tag === "Ready"
-      ? [c("Ready", "True", "Succeeded", o.message)]
+      ? [c("Ready", "True", "Succeeded", o.message + note)]
       : o._tag === "Running"
         ? [
-            c("Ready", "False", "Progressing", "reconciliation in progress"),
-            c("Reconciling", "True", "Progressing", "reconciliation in progress"),
+            c("Ready", "False", "Progressing", `reconciliation in progress${note}`),
+            c("Reconciling", "True", "Progressing", `reconciliation in progress${note}`),
           ]
         : o._tag === "Suspended"
-          ? [c("Ready", "False", "Suspended", "reconciliation is suspended")]
+          ? [c("Ready", "False", "Suspended", `reconciliation is suspended${note}`)]
           : [
-              c("Ready", "False", o.failure.reason, o.failure.message),
+              c("Ready", "False", o.failure.reason, o.failure.message + note),
               ...(o.failure.stalled
                 ? [c("Stalled", "True", o.failure.reason, o.failure.message)]
                 : []),
             ]
   return {
     ...(input.generation === undefined ? {} : { observedGeneration: input.generation }),
-    ...(input.inventoryMode === undefined ? {} : { inventoryMode: input.inventoryMode }),
+    ...(input.inventoryMode === undefined ? {} : { inventoryMode: input.inventoryMode.mode }),
     ...(input.lastHandledReconcileAt === undefined
       ? {}
       : { lastHandledReconcileAt: input.lastHandledReconcileAt }),

@@ -6,6 +6,8 @@ import type { KubeObject, ObjectKey } from "../../../src/kube/KubeObject.ts"
 export interface RecordedWrite {
   readonly verb: "apply" | "create" | "update" | "updateStatus" | "delete"
   readonly key: ObjectKey
+  /** What a status write wrote (the `status` it sent). */
+  readonly status?: unknown
 }
 
 /** Thrown (as a defect) into the program right after the write that was chosen to be the last. */
@@ -90,9 +92,11 @@ export const recordingKubeClient = Layer.effect(
     const recorder = (yield* Recorder) as RecorderApi & Recording
     const wrap = (client: KubeClientApi): KubeClientApi => {
       const after =
-        <A>(verb: RecordedWrite["verb"], key: ObjectKey) =>
+        <A>(verb: RecordedWrite["verb"], key: ObjectKey, status?: unknown) =>
         (effect: Effect.Effect<A, import("../../../src/kube/KubeError.ts").KubeError>) =>
-          Effect.tap(effect, () => recorder.record({ verb, key }))
+          Effect.tap(effect, () =>
+            recorder.record(status === undefined ? { verb, key } : { verb, key, status }),
+          )
       return {
         ...client,
         get: (key) =>
@@ -112,7 +116,11 @@ export const recordingKubeClient = Layer.effect(
         create: (object) => after<KubeObject>("create", keyOf(object))(client.create(object)),
         update: (object) => after<KubeObject>("update", keyOf(object))(client.update(object)),
         updateStatus: (object) =>
-          after<KubeObject>("updateStatus", keyOf(object))(client.updateStatus(object)),
+          after<KubeObject>(
+            "updateStatus",
+            keyOf(object),
+            object.status,
+          )(client.updateStatus(object)),
         delete: (key, options) => after<void>("delete", key)(client.delete(key, options)),
         watch: (kind, options) => Stream.suspend(() => client.watch(kind, options)),
         impersonate: (username) => wrap(client.impersonate(username)),

@@ -74,10 +74,8 @@ export const expectConverged = (expected: ExpectedFinal) =>
       const own = shards.filter((s) => s.metadata.labels?.[LABEL_STAGE] === stage)
       const shard0 = own.find((s) => s.metadata.name === `${expected.stageSet}-${stage}-0`)
       expect(shard0).toBeDefined()
-      const tracks = own.some((s) => (s.spec as { entries?: unknown }).entries !== undefined)
-      expect(tracks).toBe(expected.mode !== "applyset")
-      if (expected.mode !== "applyset")
-        expect(sorted(entryIds(own))).toEqual(sorted(names.map(idOf)))
+      // Every mode keeps the entries (semantics.md section 4).
+      expect(sorted(entryIds(own))).toEqual(sorted(names.map(idOf)))
       const id = stageApplySetId(ns, expected.stageSet, stage)
       if (expected.mode === "entries")
         expect(shard0?.metadata.labels?.[APPLYSET_ID]).toBeUndefined()

@@ -54,7 +54,8 @@ const CASES: ReadonlyArray<BadCase> = [
     name: "duplicate ids across stages",
     s0: { "app.yaml": next },
     s1: { "other.yaml": yamlOf([configMap("other"), configMap("keep")]) },
-    reason: "InvalidSpec",
+    // semantics.md 8: a duplicate id is a build error, named by file and document.
+    reason: "BuildFailed",
     where: ["other.yaml document 1", "app.yaml document 0"],
   },
   {

@@ -6,6 +6,8 @@ import {
   APPLYSET_ID,
   APPLYSET_PART_OF,
   APPLYSET_TOOLING,
+  FIELD_MANAGER,
+  INVENTORY_MODE,
 } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import { type AcceptanceEnv, MODES, type ScenarioServices, scenarioLayer } from "../harness/Env.ts"
@@ -20,6 +22,7 @@ import {
   setStageSet,
   shardsOf,
   statusOf,
+  USER,
   uniqueName,
   yamlOf,
 } from "../harness/fixtures.ts"
@@ -54,14 +57,12 @@ export const inventoryBasics = (env: AcceptanceEnv) =>
           expect((shard0.spec as { stagePosition: number }).stagePosition).toBe(0)
           const id = stageApplySetId(ns, "payments", "application")
           const members = [cmKey(ns, "db"), cmKey(ns, "web")]
-          if (mode === "applyset") {
-            expect((shard0.spec as { entries?: unknown }).entries).toBeUndefined()
-          } else {
-            expect((shard0.spec as { entries: unknown }).entries).toEqual([
-              { id: `${ns}_db__ConfigMap`, v: "v1" },
-              { id: `${ns}_web__ConfigMap`, v: "v1" },
-            ])
-          }
+          // Every mode keeps the entries (semantics.md section 4) and names its mode on shard 0.
+          expect((shard0.spec as { entries: unknown }).entries).toEqual([
+            { id: `${ns}_db__ConfigMap`, v: "v1" },
+            { id: `${ns}_web__ConfigMap`, v: "v1" },
+          ])
+          expect(shard0.metadata.annotations?.[INVENTORY_MODE]).toBe(mode)
           for (const key of members) {
             const live = yield* getObject(key)
             expect(live).toBeDefined()
@@ -136,11 +137,51 @@ export const inventoryBasics = (env: AcceptanceEnv) =>
             expect(yield* getObject(cmKey(ns, "opted-out"))).toBeDefined()
             expect(yield* getObject(cmKey(ns, "opted-out-label"))).toBeDefined()
             expect(yield* getObject(cmKey(ns, "kept-no-prune"))).toBeDefined()
-            if (mode !== "applyset") {
-              const shards = yield* shardsOf(ns, "ss")
-              expect(entryIds(shards, "a")).toEqual([`${ns}_keep__ConfigMap`])
-              expect(entryIds(shards, "b")).toEqual([`${ns}_b-stays__ConfigMap`])
-            }
+            const shards = yield* shardsOf(ns, "ss")
+            expect(entryIds(shards, "a")).toEqual([`${ns}_keep__ConfigMap`])
+            expect(entryIds(shards, "b")).toEqual([`${ns}_b-stays__ConfigMap`])
+          }),
+        ),
+    )
+
+    it.live(
+      "S8: in applyset mode a labelled member we manage that no entry lists is pruned; hybrid and entries prune from the entries only",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("s8")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("keep")]) })
+            yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+
+            // Members of the set that no entry records: one applied under our field manager
+            // (as a lost entry would leave it), one that only copied the label.
+            const kube = yield* KubeClient
+            const partOf = { [APPLYSET_PART_OF]: stageApplySetId(ns, "ss", "app") }
+            yield* kube.apply(
+              {
+                ...configMap("stray-ours"),
+                metadata: { name: "stray-ours", namespace: ns, labels: partOf },
+              },
+              { fieldManager: FIELD_MANAGER, force: true },
+            )
+            yield* kube.apply(
+              {
+                ...configMap("stray-copied"),
+                metadata: { name: "stray-copied", namespace: ns, labels: partOf },
+              },
+              { fieldManager: USER, force: true },
+            )
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+
+            expect(yield* getObject(cmKey(ns, "keep"))).toBeDefined()
+            if (mode === "applyset")
+              expect(yield* getObject(cmKey(ns, "stray-ours"))).toBeUndefined()
+            else expect(yield* getObject(cmKey(ns, "stray-ours"))).toBeDefined()
+            // Copied labels never make an object ours (semantics.md 2.3).
+            expect(yield* getObject(cmKey(ns, "stray-copied"))).toBeDefined()
+            expect(entryIds(yield* shardsOf(ns, "ss"), "app")).toEqual([`${ns}_keep__ConfigMap`])
           }),
         ),
     )

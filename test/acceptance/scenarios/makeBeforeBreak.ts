@@ -50,7 +50,8 @@ export const makeBeforeBreak = (env: AcceptanceEnv) =>
             const writes = yield* (yield* Recorder).writes
             expect(writesTo(writes, x).filter((w) => w.verb === "delete")).toEqual([])
             const shards = yield* shardsOf(ns, "ss")
-            if (mode === "applyset") {
+            expect(entryIds(shards, "s0")).toContain(`${ns}_x__ConfigMap`)
+            if (mode !== "entries") {
               expect(live?.metadata.labels?.[APPLYSET_PART_OF]).toBe(
                 stageApplySetId(ns, "ss", "s0"),
               )
@@ -58,7 +59,7 @@ export const makeBeforeBreak = (env: AcceptanceEnv) =>
               expect(shard0?.metadata.annotations?.[APPLYSET_CONTAINS_GROUP_KINDS]).toContain(
                 "ConfigMap",
               )
-            } else expect(entryIds(shards, "s0")).toContain(`${ns}_x__ConfigMap`)
+            }
           })
 
           const broken = Effect.gen(function* () {

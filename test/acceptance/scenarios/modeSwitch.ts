@@ -7,6 +7,7 @@ import {
   APPLYSET_ID,
   APPLYSET_PART_OF,
   APPLYSET_TOOLING,
+  INVENTORY_MODE,
 } from "../../../src/inventory/Labels.ts"
 import { controller, writesTo } from "../harness/controller.ts"
 import { type AcceptanceEnv, sharedCluster } from "../harness/Env.ts"
@@ -102,12 +103,11 @@ export const modeSwitch = (env: AcceptanceEnv) =>
                     at,
                   ).toEqual([`ss-${stage}-0`])
                   const shard0 = own[0]!
-                  const entries = (shard0.spec as { entries?: unknown }).entries
-                  if (step.mode === "applyset") expect(entries, at).toBeUndefined()
-                  else
-                    expect(entryIds(own), at).toEqual(
-                      render(stage).map((n) => `${ns}_${n}__ConfigMap`),
-                    )
+                  // Every mode keeps the entries; shard 0 names the mode it settled to.
+                  expect(entryIds(own), at).toEqual(
+                    render(stage).map((n) => `${ns}_${n}__ConfigMap`),
+                  )
+                  expect(shard0.metadata.annotations?.[INVENTORY_MODE], at).toBe(step.mode)
                   if (step.mode === "entries") {
                     expect(shard0.metadata.labels?.[APPLYSET_ID], at).toBeUndefined()
                     expect(shard0.metadata.annotations?.[APPLYSET_TOOLING], at).toBeUndefined()
@@ -126,6 +126,24 @@ export const modeSwitch = (env: AcceptanceEnv) =>
                 for (const name of removed)
                   expect(yield* getObject(cmKey(ns, name)), `${at}: ${name}`).toBeUndefined()
 
+                // During the run every status write names the mode the records are in: the
+                // old one until settled, with the stages behind in the condition message.
+                const running = (yield* (yield* Recorder).writes).flatMap((w) =>
+                  w.verb === "updateStatus" && w.key.name === "ss" ? [w.status] : [],
+                ) as ReadonlyArray<{
+                  inventoryMode?: string
+                  conditions?: ReadonlyArray<{ type: string; message: string }>
+                }>
+                expect(running.length, at).toBeGreaterThan(1)
+                const before = i === 0 ? step.mode : STEPS[i - 1]!.mode
+                for (const written of running.slice(0, -1)) {
+                  expect(written.inventoryMode, at).toBe(before)
+                  const reconciling = written.conditions?.find((c) => c.type === "Reconciling")
+                  if (before !== step.mode)
+                    expect(reconciling?.message, at).toContain(
+                      `switching from ${before} to ${step.mode}; stages not rewritten yet: a, b`,
+                    )
+                }
                 const status = yield* statusOf(ns, "ss")
                 expect(status?.inventoryMode, at).toBe(step.mode)
                 expect(

@@ -27,11 +27,10 @@ const ready = { _tag: "Ready" }
 /** S10, S11, S20: ownership moves between stages and StageSets without a delete. */
 export const ownership = (env: AcceptanceEnv) =>
   describe.each(MODES)(`ownership [${env.name}] mode=%s`, (mode) => {
-    const tracksEntries = mode !== "applyset"
     const run = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
       Effect.flatMap(sharedCluster(env), (cluster) => controller(cluster, { mode })(body))
 
-    /** Where `name` is recorded: in entries modes the stage's entries, in applyset mode its part-of label. */
+    /** Where `name` is recorded: the stage's entries (every mode), and its part-of label outside entries mode. */
     const expectOwnedBy = (ns: string, stageSet: string, stage: string, name: string) =>
       Effect.gen(function* () {
         const live = yield* getObject(cmKey(ns, name))
@@ -39,10 +38,7 @@ export const ownership = (env: AcceptanceEnv) =>
         expect(live?.metadata.labels?.[APPLYSET_PART_OF], name).toBe(
           mode === "entries" ? undefined : stageApplySetId(ns, stageSet, stage),
         )
-        if (tracksEntries)
-          expect(entryIds(yield* shardsOf(ns, stageSet), stage)).toContain(
-            `${ns}_${name}__ConfigMap`,
-          )
+        expect(entryIds(yield* shardsOf(ns, stageSet), stage)).toContain(`${ns}_${name}__ConfigMap`)
       })
 
     const expectNotListed = (
@@ -52,10 +48,9 @@ export const ownership = (env: AcceptanceEnv) =>
       name: string,
     ) =>
       Effect.gen(function* () {
-        if (tracksEntries)
-          expect(entryIds(yield* shardsOf(ns, stageSet), stage)).not.toContain(
-            `${ns}_${name}__ConfigMap`,
-          )
+        expect(entryIds(yield* shardsOf(ns, stageSet), stage)).not.toContain(
+          `${ns}_${name}__ConfigMap`,
+        )
       })
 
     /** No delete of `key` was ever sent by this controller process, and its uid did not change. */
@@ -88,11 +83,9 @@ export const ownership = (env: AcceptanceEnv) =>
           yield* expectNeverDeleted(cmKey(ns, "x"), uid)
           yield* expectOwnedBy(ns, "ss", "s1", "x")
           yield* expectNotListed(ns, "ss", "s0", "x")
-          if (tracksEntries) {
-            const shards = yield* shardsOf(ns, "ss")
-            expect(entryIds(shards, "s0")).toEqual([`${ns}_a__ConfigMap`])
-            expect(entryIds(shards, "s1")).toEqual([`${ns}_b__ConfigMap`, `${ns}_x__ConfigMap`])
-          }
+          const shards = yield* shardsOf(ns, "ss")
+          expect(entryIds(shards, "s0")).toEqual([`${ns}_a__ConfigMap`])
+          expect(entryIds(shards, "s1")).toEqual([`${ns}_b__ConfigMap`, `${ns}_x__ConfigMap`])
 
           // And back: stage 1 -> stage 0.
           yield* setSource(ns, "src-0", { "o.yaml": yamlOf(cms("a", "x")) })

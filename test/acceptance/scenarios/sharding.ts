@@ -26,8 +26,6 @@ const names = (n: number, from = 0) =>
 /** S6: shards of at most `--inventory-shard-cap` entries, shrinking with the stage, per mode. */
 export const sharding = (env: AcceptanceEnv) =>
   describe.each(MODES)(`S6 sharding [${env.name}] mode=%s`, (mode) => {
-    const tracksEntries = mode !== "applyset"
-
     /** Every shard of the StageSet in the cluster holds at most `cap` entries. */
     const expectWithinCap = (ns: string, cap: number) =>
       Effect.gen(function* () {
@@ -62,27 +60,21 @@ export const sharding = (env: AcceptanceEnv) =>
             yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
             const shards = yield* expectWithinCap(ns, 3)
-            if (tracksEntries) {
-              expect(shards.map((s) => s.metadata.name)).toEqual([
-                "ss-app-0",
-                "ss-app-1",
-                "ss-app-2",
-                "ss-app-3",
-              ])
-              expect(entryIds(shards).sort()).toEqual(all.map((n) => `${ns}_${n}__ConfigMap`))
-            } else {
-              expect(shards.map((s) => s.metadata.name)).toEqual(["ss-app-0"])
-              expect(entriesOf(shards[0]!)).toBeUndefined()
-            }
+            // Every mode keeps the entries, sharded (semantics.md section 4).
+            expect(shards.map((s) => s.metadata.name)).toEqual([
+              "ss-app-0",
+              "ss-app-1",
+              "ss-app-2",
+              "ss-app-3",
+            ])
+            expect(entryIds(shards).sort()).toEqual(all.map((n) => `${ns}_${n}__ConfigMap`))
 
             const three = ["cm-00", "cm-05", "cm-09"]
             yield* setObjects(three)
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
             const fewer = yield* expectWithinCap(ns, 3)
-            if (tracksEntries) {
-              expect(fewer.length).toBeLessThan(4)
-              expect(entryIds(fewer).sort()).toEqual(three.map((n) => `${ns}_${n}__ConfigMap`))
-            } else expect(fewer.map((s) => s.metadata.name)).toEqual(["ss-app-0"])
+            expect(fewer.length).toBeLessThan(4)
+            expect(entryIds(fewer).sort()).toEqual(three.map((n) => `${ns}_${n}__ConfigMap`))
             for (const n of all)
               expect(yield* getObject(cmKey(ns, n)), n).toEqual(
                 three.includes(n) ? expect.anything() : undefined,
@@ -92,8 +84,7 @@ export const sharding = (env: AcceptanceEnv) =>
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
             const last = yield* expectWithinCap(ns, 3)
             expect(last.map((s) => s.metadata.name)).toEqual(["ss-app-0"])
-            if (tracksEntries) expect(entriesOf(last[0]!)).toEqual([])
-            else expect(entriesOf(last[0]!)).toBeUndefined()
+            expect(entriesOf(last[0]!)).toEqual([])
             for (const n of three) expect(yield* getObject(cmKey(ns, n))).toBeUndefined()
           }),
         )
@@ -118,7 +109,7 @@ export const sharding = (env: AcceptanceEnv) =>
             yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
             const shards = yield* expectWithinCap(ns, 5)
-            expect(shards.length).toBe(tracksEntries ? 2 : 1)
+            expect(shards.length).toBe(2)
           }),
         )
         // Restarted with a lower cap; the stage gains an object, so it is written.
@@ -127,10 +118,8 @@ export const sharding = (env: AcceptanceEnv) =>
             yield* setObjects(names(11))
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
             const shards = yield* expectWithinCap(ns, 2)
-            if (tracksEntries) {
-              expect(shards.length).toBe(6)
-              expect(entryIds(shards).sort()).toEqual(names(11).map((n) => `${ns}_${n}__ConfigMap`))
-            } else expect(shards.length).toBe(1)
+            expect(shards.length).toBe(6)
+            expect(entryIds(shards).sort()).toEqual(names(11).map((n) => `${ns}_${n}__ConfigMap`))
             for (const n of names(11)) expect(yield* getObject(cmKey(ns, n)), n).toBeDefined()
           }),
         )

@@ -4,11 +4,25 @@ import {
   type InventoryMode,
   isInventoryMode,
   modeWrites,
-  recordSatisfies,
+  recordMode,
 } from "../../../src/inventory/InventoryMode.ts"
 import type { StageRecord } from "../../../src/inventory/StageRecord.ts"
 
-type Kind = "hybrid" | "entries" | "applyset" | "none" | "unwritten"
+/** A stored record: annotated with a mode, or as an earlier version wrote it (no annotation). */
+type Kind =
+  | InventoryMode
+  | "legacy-hybrid"
+  | "legacy-entries"
+  | "legacy-applyset"
+  | "none"
+  | "unwritten"
+
+const applySet = {
+  id: "applyset-x-v1",
+  tooling: "stageset-controller/v0.1.0",
+  groupKinds: [],
+  additionalNamespaces: [],
+}
 
 const record = (stage: string, kind: Kind): StageRecord => ({
   namespace: "ns",
@@ -16,45 +30,46 @@ const record = (stage: string, kind: Kind): StageRecord => ({
   stage,
   position: 0,
   shards: kind === "unwritten" ? [] : [{ index: 0, entries: [] }],
-  tracksEntries: kind === "hybrid" || kind === "entries",
-  applySet:
-    kind === "hybrid" || kind === "applyset"
-      ? {
-          id: "applyset-x-v1",
-          tooling: "stageset-controller/v0.1.0",
-          groupKinds: [],
-          additionalNamespaces: [],
-        }
-      : undefined,
+  tracksEntries: !(kind === "legacy-applyset" || kind === "none"),
+  applySet: ["hybrid", "applyset", "legacy-hybrid", "legacy-applyset"].includes(kind)
+    ? applySet
+    : undefined,
+  mode: isInventoryMode(kind) ? kind : undefined,
 })
 
-describe("recordSatisfies", () => {
+describe("recordMode", () => {
   it.each([
-    ["hybrid", ["hybrid", "entries", "applyset"]],
-    ["entries", ["entries"]],
-    ["applyset", ["applyset"]],
-    ["none", []],
-  ] as const)("%s record satisfies %j", (kind, modes) => {
-    expect(recordSatisfies(record("s", kind))).toEqual(modes)
+    ["hybrid", "hybrid"],
+    ["entries", "entries"],
+    ["applyset", "applyset"],
+    ["legacy-hybrid", "hybrid"],
+    ["legacy-entries", "entries"],
+    ["legacy-applyset", "applyset"],
+    ["none", undefined],
+    ["unwritten", undefined],
+  ] as const)("a %s record is in mode %s", (kind, mode) => {
+    expect(recordMode(record("s", kind))).toBe(mode)
   })
 })
 
 describe("commonMode", () => {
   const table: ReadonlyArray<
-    readonly [ReadonlyArray<Kind>, InventoryMode, InventoryMode | undefined, ReadonlyArray<string>]
+    readonly [ReadonlyArray<Kind>, InventoryMode, InventoryMode, ReadonlyArray<string>]
   > = [
     [["hybrid", "hybrid"], "hybrid", "hybrid", []],
     [["entries", "entries"], "entries", "entries", []],
     [["applyset", "applyset"], "applyset", "applyset", []],
-    // switching hybrid -> entries: hybrid records already satisfy entries
-    [["hybrid", "entries"], "entries", "entries", []],
+    // switching hybrid -> entries: s0 still in hybrid, so the status says hybrid until settled
+    [["hybrid", "entries"], "entries", "hybrid", ["s0"]],
     // switching entries -> hybrid: half way, stage s1 is behind
     [["hybrid", "entries"], "hybrid", "entries", ["s1"]],
-    [["hybrid", "applyset"], "hybrid", "applyset", ["s1"]],
-    [["hybrid", "applyset"], "applyset", "applyset", []],
-    // entries <-> applyset have nothing in common during the switch
-    [["entries", "applyset"], "applyset", undefined, ["s0"]],
-    [["applyset", "entries", "entries"], "applyset", undefined, ["s1", "s2"]],
+    [["hybrid", "applyset"], "applyset", "hybrid", ["s0"]],
+    [["entries", "applyset"], "applyset", "entries", ["s0"]],
+    // the records behind disagree: the most common of theirs
+    [["applyset", "entries", "entries", "hybrid"], "applyset", "entries", ["s1", "s2", "s3"]],
+    // records of an earlier version count by what they hold
+    [["legacy-applyset", "applyset"], "applyset", "applyset", []],
+    [["legacy-hybrid"], "entries", "hybrid", ["s0"]],
     // stages not written yet do not count
     [["hybrid", "unwritten"], "hybrid", "hybrid", []],
     [["unwritten"], "entries", "entries", []],
@@ -67,21 +82,21 @@ describe("commonMode", () => {
 })
 
 describe("modeWrites", () => {
-  it("follows semantics.md section 4", () => {
+  it("follows semantics.md section 4: entries in every mode, applyset also prunes by label", () => {
     expect(modeWrites("hybrid")).toEqual({
-      tracksEntries: true,
       applySetMetadata: true,
       partOfLabel: true,
+      prunesDiscovered: false,
     })
     expect(modeWrites("entries")).toEqual({
-      tracksEntries: true,
       applySetMetadata: false,
       partOfLabel: false,
+      prunesDiscovered: false,
     })
     expect(modeWrites("applyset")).toEqual({
-      tracksEntries: false,
       applySetMetadata: true,
       partOfLabel: true,
+      prunesDiscovered: true,
     })
     expect(isInventoryMode("hybrid")).toBe(true)
     expect(isInventoryMode("Hybrid")).toBe(false)

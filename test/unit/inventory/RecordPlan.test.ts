@@ -17,6 +17,7 @@ const stored = (members: ReadonlyArray<Member>, extra: Partial<StageRecord> = {}
   shards: [{ index: 0, entries: members.map((m) => m.entry) }],
   tracksEntries: true,
   applySet: undefined,
+  mode: "entries",
   ...extra,
 })
 
@@ -39,7 +40,7 @@ describe("intentRecord", () => {
       "applyset",
       identity,
     )
-    expect(intent.tracksEntries).toBe(true)
+    expect(intent.mode).toBe("entries")
     expect(intent.entries).toHaveLength(2)
     expect(intent.applySet?.groupKinds).toEqual(["Deployment.apps"])
     expect(intent.applySet?.additionalNamespaces).toEqual(["other"])
@@ -47,13 +48,31 @@ describe("intentRecord", () => {
 
   it("only widens ApplySet hints: a group-kind about to disappear stays until settle", () => {
     const current = stored([], {
-      tracksEntries: false,
+      mode: "applyset",
       applySet: { ...identity, groupKinds: ["Secret"], additionalNamespaces: ["gone"] },
     })
     const intent = intentRecord(current, 0, [member("cm")], "applyset", identity)
     expect(intent.applySet?.groupKinds).toEqual(["ConfigMap", "Secret"])
     expect(intent.applySet?.additionalNamespaces).toEqual(["gone"])
-    expect(intent.entries).toEqual([])
+    expect(intent.entries.map((e) => e.id)).toEqual(["app_cm__ConfigMap"])
+  })
+
+  it("records what discovery found for a record an earlier version kept without entries", () => {
+    const legacy = stored([], {
+      tracksEntries: false,
+      mode: undefined,
+      applySet: { ...identity, groupKinds: ["ConfigMap"], additionalNamespaces: [] },
+    })
+    const intent = intentRecord(legacy, 0, [member("new")], "applyset", identity, [
+      member("labelled"),
+      member("new"),
+    ])
+    expect(intent.entries.map((e) => e.id).sort()).toEqual([
+      "app_labelled__ConfigMap",
+      "app_new__ConfigMap",
+    ])
+    // Not settled yet: it stays in the mode its content shows until the prune phase.
+    expect(intent.mode).toBe("applyset")
   })
 })
 
@@ -74,11 +93,12 @@ describe("settleRecord", () => {
     expect(settled.applySet?.groupKinds).toEqual(["ConfigMap", "Role.rbac.authorization.k8s.io"])
   })
 
-  it("drops the entry list when settling into applyset mode, and the hints in entries mode", () => {
-    expect(settleRecord(0, [member("a")], [], "applyset", identity)).toMatchObject({
-      tracksEntries: false,
-      entries: [],
-    })
+  it("keeps the entries in every mode, and drops the hints in entries mode", () => {
+    for (const mode of ["applyset", "hybrid", "entries"] as const)
+      expect(settleRecord(0, [member("a")], [], mode, identity)).toMatchObject({
+        mode,
+        entries: [{ id: "app_a__ConfigMap", v: "v1" }],
+      })
     expect(settleRecord(0, [member("a")], [], "entries", identity).applySet).toBeUndefined()
   })
 })

@@ -22,8 +22,8 @@ const ref = { namespace: "app", stageSet: "ss", stage: "s" }
 const desired = (n: number) => ({
   position: 0,
   entries: entries(n),
-  tracksEntries: true,
   applySet: undefined,
+  mode: "entries" as const,
 })
 const withNamespace = Layer.effectDiscard(
   Effect.flatMap(KubeClient, (kube) =>
