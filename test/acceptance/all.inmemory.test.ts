@@ -10,6 +10,7 @@ import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { lifecycle } from "./scenarios/lifecycle.ts"
+import { lostInventory } from "./scenarios/lostInventory.ts"
 import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
 import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
@@ -36,6 +37,7 @@ crdThenCr(env)
 conflicts(env)
 driftHeal(env)
 lifecycle(env)
+lostInventory(env)
 badInput(env)
 makeBeforeBreak(env)
 apiFaults(env)

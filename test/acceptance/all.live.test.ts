@@ -15,6 +15,7 @@ import { impersonation } from "./scenarios/impersonation.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { kubectlInterop } from "./scenarios/kubectlInterop.ts"
 import { lifecycle } from "./scenarios/lifecycle.ts"
+import { lostInventory } from "./scenarios/lostInventory.ts"
 import { makeBeforeBreak } from "./scenarios/makeBeforeBreak.ts"
 import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
@@ -40,6 +41,7 @@ crdThenCr(env)
 conflicts(env)
 driftHeal(env)
 lifecycle(env)
+lostInventory(env)
 badInput(env)
 makeBeforeBreak(env)
 apiFaults(env)

@@ -42,10 +42,18 @@ export const walkStages = Effect.fn("walkStages")(function* (
 
   for (const [i, stage] of rendered.entries()) {
     const name = stage.stage.name
+    // What the status says this stage applied before this run (section 6.2 needs it).
+    const appliedBefore = progress.stages()[i]?.appliedRevision !== undefined
     yield* progress.set(i, { phase: "Applying", message: "" })
     const outcome = yield* Effect.either(
       Effect.gen(function* () {
-        const record = yield* recordIntent(stageSet, stage, records.get(name)!)
+        const { record, event } = yield* recordIntent(
+          stageSet,
+          stage,
+          records.get(name)!,
+          appliedBefore,
+        )
+        if (event !== undefined) events.push(event)
         records.set(name, record)
         const result = yield* applyStage(stageSet, stage, {
           reapply: forcedFrom >= 0 && i >= forcedFrom,

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import { type AcceptanceEnv, MODES, type ScenarioServices, scenarioLayer } from "../harness/Env.ts"
+import {
+  cmKey,
+  configMap,
+  createNamespace,
+  entryIds,
+  getObject,
+  reconcile,
+  setSource,
+  setStageSet,
+  shardsOf,
+  uniqueName,
+  yamlOf,
+} from "../harness/fixtures.ts"
+
+/** S24 (second half): every shard of a stage gone, finalizers stripped, while its status says it applied. */
+export const lostInventory = (env: AcceptanceEnv) =>
+  describe.each(MODES)(`S24 lost inventory [${env.name}] mode=%s`, (mode) => {
+    const run = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+      body.pipe(Effect.provide(scenarioLayer(env.kube(), { mode })))
+
+    it.live(
+      "S24: all shards gone: rebuilt by label lookup (hybrid/applyset) or recorded from the render (entries), InventoryRebuilt Event, nothing desired deleted",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("s24")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src", {
+              "a.yaml": yamlOf([configMap("keep"), configMap("gone")]),
+            })
+            yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+            const keepUid = (yield* getObject(cmKey(ns, "keep")))?.metadata.uid
+
+            // Someone strips the finalizers and deletes every shard.
+            const kube = yield* KubeClient
+            for (const shard of yield* shardsOf(ns, "ss")) {
+              yield* kube.update({ ...shard, metadata: { ...shard.metadata, finalizers: [] } })
+              yield* kube.delete({
+                apiVersion: shard.apiVersion,
+                kind: shard.kind,
+                namespace: ns,
+                name: shard.metadata.name,
+              })
+            }
+            expect(yield* shardsOf(ns, "ss")).toEqual([])
+
+            // Meanwhile the render dropped "gone".
+            yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("keep")]) })
+            const report = yield* reconcile(ns, "ss")
+            expect(report.outcome).toEqual({ _tag: "Ready" })
+            expect(report.events).toContainEqual(
+              expect.objectContaining({ type: "Warning", reason: "InventoryRebuilt" }),
+            )
+            // Nothing desired was deleted: the same object, not a new one.
+            expect((yield* getObject(cmKey(ns, "keep")))?.metadata.uid).toBe(keepUid)
+            expect(entryIds(yield* shardsOf(ns, "ss"), "app")).toEqual([`${ns}_keep__ConfigMap`])
+            if (mode === "entries")
+              // Nothing on the object says it was ours: it cannot be pruned.
+              expect(yield* getObject(cmKey(ns, "gone"))).toBeDefined()
+            // Found by its part-of label, so pruned like any other dropped member.
+            else expect(yield* getObject(cmKey(ns, "gone"))).toBeUndefined()
+
+            // The next reconcile is an ordinary one: no second rebuild.
+            const again = yield* reconcile(ns, "ss")
+            expect(again.events.map((e) => e.reason)).not.toContain("InventoryRebuilt")
+          }),
+        ),
+    )
+  })
