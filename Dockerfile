@@ -1,8 +1,10 @@
 # syntax=docker/dockerfile:1
-# Two stages: the first installs every dependency and bundles the controller into one
+# Three stages: the first installs every dependency and bundles the controller into one
 # ES module (hack/build.ts); the image runs only that file, so it needs no node_modules.
-# Base images are named without a registry host; the builder's configuration decides
-# where they come from.
+# The second builds the kustomize binary from its Go module (the version
+# hack/build-kustomize.sh builds for the tests), which the image carries as
+# /usr/local/bin/kustomize. Base images are named without a registry host; the builder's
+# configuration decides where they come from.
 
 FROM node:24-slim AS build
 WORKDIR /app
@@ -19,6 +21,16 @@ COPY layers ./layers
 COPY src ./src
 RUN node hack/build.ts
 
+FROM golang:1.26 AS kustomize
+# The same module and version as hack/build-kustomize.sh (keep the two in step); written
+# out here so the stage needs nothing from the build context. A static binary, so it runs
+# on the slim Node image.
+ARG KUSTOMIZE_VERSION=5.8.1
+RUN CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOBIN=/out go install -trimpath \
+    -ldflags "-s -w -X sigs.k8s.io/kustomize/api/provenance.version=v${KUSTOMIZE_VERSION}" \
+    "sigs.k8s.io/kustomize/kustomize/v5@v${KUSTOMIZE_VERSION}" \
+  && /out/kustomize version
+
 FROM node:24-slim
 ENV NODE_ENV=production
 # V8 sizes its heap from the memory it sees: with no limit on a big host, a young generation
@@ -30,6 +42,7 @@ ENV NODE_ENV=production
 ENV NODE_OPTIONS="--max-semi-space-size=8 --max-old-space-size=320"
 WORKDIR /app
 COPY --from=build /app/dist ./
+COPY --from=kustomize /out/kustomize /usr/local/bin/kustomize
 USER 65532:65532
 EXPOSE 8080 8081
 ENTRYPOINT ["node", "stageset-controller.mjs"]

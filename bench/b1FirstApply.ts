@@ -5,6 +5,14 @@ import { rawKubeClient } from "./support/cluster.ts"
 import { type Collector, fmtMs, Samples, tempDir } from "./support/collector.ts"
 import type { BenchContext } from "./support/config.ts"
 import { type CpuUsage, describeCpu, sumCpu, withCpu } from "./support/cpu.ts"
+import {
+  FLUX,
+  FLUX_THROTTLING_NOTE,
+  type FluxTimed,
+  fluxSession,
+  fluxTimeout,
+  packArtifact,
+} from "./support/flux.ts"
 import { checkKpt, kptApply, kptInit } from "./support/kpt.ts"
 import {
   objectNames,
@@ -17,6 +25,7 @@ import { withNamespace } from "./support/namespaces.ts"
 import { compare, median, row } from "./support/results.ts"
 import {
   APPLY_CONCURRENCY,
+  CONTROLLER_CONCURRENT,
   kubectlApply,
   makeBareSubject,
   makeControllerSubject,
@@ -40,6 +49,7 @@ const SLUG: Readonly<Record<string, string>> = {
   [BARE]: "b1-bare",
   [KUBECTL]: "b1-kubectl",
   [KPT]: "b1-kpt",
+  [FLUX]: "b1-flux",
 }
 
 /** The source ConfigMap and the StageSet of one stage of `names`, written as a user would (not timed). */
@@ -93,6 +103,15 @@ export const b1FirstApply = (
     )
     const bare = makeBareSubject(yield* rawKubeClient(kubeconfigPath, "stageset-bench-bare"))
     const dir = yield* tempDir("b1")
+    // Flux gets the controller's defaults: 4 reconciles, 16 applies in flight, qps 50 / burst 100.
+    const fluxSettings = {
+      concurrent: CONTROLLER_CONCURRENT,
+      concurrentSsa: APPLY_CONCURRENCY,
+      qps: defaultApiLimits.qps,
+      burst: defaultApiLimits.burst,
+    }
+    out.sizes.fluxSettings = { ...fluxSettings, wait: false, prune: true }
+    out.notes.push(FLUX_THROTTLING_NOTE)
 
     for (const n of ctx.sizes.b1) {
       const names = objectNames("cm", n)
@@ -138,7 +157,8 @@ export const b1FirstApply = (
             ] as const)
           : []),
       ]
-      for (let rep = 1; rep <= ctx.reps; rep++)
+      const fluxRequests: Array<FluxTimed["flux"]> = []
+      for (let rep = 1; rep <= ctx.reps; rep++) {
         for (const [subject, measure] of subjects) {
           // The harness is the subject for the in-process ones; kubectl and kpt show up as
           // its reaped children. The window includes the untimed setup inside `measure`.
@@ -149,6 +169,35 @@ export const b1FirstApply = (
           cpu.set(subject, [...(cpu.get(subject) ?? []), usage])
           ctx.progress(`B1 N=${n} rep ${rep}/${ctx.reps} ${subject}: ${fmtMs(result.ms)}`)
         }
+        // Flux: a process of its own, started and warmed up before the namespace and the CPU
+        // window, and stopped after (it watches every ConfigMap's metadata while it runs).
+        // The artifact is packed and published inside the window but before the clock.
+        const [result, usage] = yield* Effect.scoped(
+          Effect.gen(function* () {
+            const flux = yield* fluxSession(ctx, fluxSettings, fluxTimeout(n))
+            const processes = [
+              ...ctx.cluster.components(),
+              { name: "kustomize-controller", pid: flux.proc.pid },
+            ]
+            return yield* withNamespace(ctx, SLUG[FLUX]!, (ns) =>
+              withCpu(
+                processes,
+                Effect.gen(function* () {
+                  const artifact = yield* packArtifact(names)
+                  yield* flux.subject.publish(ns, artifact)
+                  return yield* flux.subject.firstApply(ns, artifact.revision)
+                }),
+              ).pipe(Effect.ensuring(flux.subject.remove(ns))),
+            )
+          }),
+        )
+        samples.add(FLUX, result.ms, result.flux)
+        fluxRequests.push(result.flux)
+        cpu.set(FLUX, [...(cpu.get(FLUX) ?? []), usage])
+        ctx.progress(
+          `B1 N=${n} rep ${rep}/${ctx.reps} ${FLUX}: ${fmtMs(result.ms)}, ${result.flux.requests} requests ${JSON.stringify(result.flux.byMethod)}`,
+        )
+      }
 
       const workload = `first apply, N=${n}`
       const m = (key: string) => median(samples.get(key))
@@ -177,6 +226,24 @@ export const b1FirstApply = (
       )
       out.notes.push(
         `N=${n}: kubectl/controller(no qps limit) = ${(m(KUBECTL) / m(UNLIMITED)).toFixed(2)}`,
+      )
+      // Flux runs without client-side throttling (FLUX_THROTTLING_NOTE): the target is on
+      // the controller without its qps limit, the ratio to the default one is reported.
+      out.rows.push(
+        row(workload, FLUX, "ms", samples.get(FLUX), {
+          ...compare("flux/controller(no qps limit)", m(FLUX) / m(UNLIMITED), { atLeast: 2 }),
+          details: {
+            fluxOverController: m(FLUX) / m(CONTROLLER),
+            requestsPerRep: fluxRequests,
+            cpuPerRep: cpu.get(FLUX) ?? [],
+          },
+        }),
+      )
+      const rates = samples
+        .get(FLUX)
+        .map((ms, i) => ((fluxRequests[i]?.requests ?? Number.NaN) / ms) * 1000)
+      out.notes.push(
+        `N=${n}: flux/controller(qps 50) = ${(m(FLUX) / m(CONTROLLER)).toFixed(2)}; Flux's requests (its client-go counter) per rep: ${fluxRequests.map((r) => `${r.requests} ${JSON.stringify(r.byMethod)}`).join("; ")}, at ${rates.map((r) => r.toFixed(0)).join(", ")} requests/s`,
       )
       for (const [subject, usages] of cpu)
         out.notes.push(

@@ -37,6 +37,22 @@ export const renderedStage = (
 }
 
 /**
+ * The manifests of one stage as files: multi-document YAML, DOCS_PER_FILE documents per
+ * file, `part-000.yaml`, ... The stage's source ConfigMap holds them as data keys; Flux's
+ * artifact (support/flux.ts) holds the same files in its tar.gz.
+ */
+export const manifestFiles = (
+  objectNamesOfStage: ReadonlyArray<string>,
+): Readonly<Record<string, string>> => {
+  const files: Record<string, string> = {}
+  for (let i = 0; i < objectNamesOfStage.length; i += DOCS_PER_FILE) {
+    const part = objectNamesOfStage.slice(i, i + DOCS_PER_FILE).map(manifestYaml)
+    files[`part-${String(i / DOCS_PER_FILE).padStart(3, "0")}.yaml`] = part.join("---\n")
+  }
+  return files
+}
+
+/**
  * The source ConfigMap of one stage: the manifests as multi-document YAML, split over data
  * keys of DOCS_PER_FILE documents. Fails loudly if it would not fit one object (then the
  * workload would have to be split over several stages).
@@ -46,11 +62,7 @@ export const sourceConfigMap = (
   name: string,
   objectNamesOfStage: ReadonlyArray<string>,
 ): KubeObject => {
-  const data: Record<string, string> = {}
-  for (let i = 0; i < objectNamesOfStage.length; i += DOCS_PER_FILE) {
-    const part = objectNamesOfStage.slice(i, i + DOCS_PER_FILE).map(manifestYaml)
-    data[`part-${String(i / DOCS_PER_FILE).padStart(3, "0")}.yaml`] = part.join("---\n")
-  }
+  const data = manifestFiles(objectNamesOfStage)
   const bytes = Object.values(data).reduce((sum, text) => sum + Buffer.byteLength(text), 0)
   if (bytes > SOURCE_LIMIT_BYTES)
     throw new Error(

@@ -16,6 +16,9 @@ import { makeCountingKubeClient, type RequestCounts } from "./countingKubeClient
 /** The controller's `--apply-concurrency` default: requests in flight within one stage. */
 export const APPLY_CONCURRENCY = defaultReconcileConfig.applyConcurrency
 
+/** The controller's `--concurrent` default (src/controller/Flags.ts): StageSets reconciled in parallel. */
+export const CONTROLLER_CONCURRENT = 4
+
 /** Client-side limits far above what one API server on two cores can serve: no throttling. */
 export const UNTHROTTLED: ApiLimits = { qps: 100_000, burst: 100_000 }
 

@@ -7,8 +7,9 @@ import { afterAll, describe, expect, inject, it } from "vitest"
 
 /**
  * The benchmark harness (bench/run.ts, `npm run bench`) runs end to end at `--tiny` sizes
- * against the test cluster and reports a finite number for every row of B1-B7. Only that:
- * benchmarks are not tests, so no timing is asserted.
+ * against the test cluster and reports a finite number for every row of B1-B7, Flux
+ * kustomize-controller's rows in B1 and B2 (hack/build-flux.sh, which .ci/run runs) and
+ * the 1 % prune among them. Only that: benchmarks are not tests, so no timing is asserted.
  */
 
 const runScript = fileURLToPath(new URL("../../bench/run.ts", import.meta.url))
@@ -75,5 +76,14 @@ describe("npm run bench -- --tiny", () => {
         expect(Number.isFinite(row.median), what).toBe(true)
       }
     }
+    const subjects = (id: string, workload: string) =>
+      (report.benchmarks.find((b) => b.id === id)?.rows ?? [])
+        .filter((r) => r.workload.startsWith(workload))
+        .map((r) => r.subject)
+    expect(subjects("B1", "first apply")).toContain("Flux kustomize-controller")
+    expect(subjects("B2", "no-op reconcile")).toContain("Flux kustomize-controller")
+    expect(subjects("B2", "prune 1 %")).toEqual(
+      expect.arrayContaining(["controller", "Flux kustomize-controller"]),
+    )
   }, 110_000)
 })
