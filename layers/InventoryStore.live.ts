@@ -1,5 +1,6 @@
-import { Effect, Layer, Order } from "effect"
+import { Effect, Layer, Order, Schedule } from "effect"
 import { collisionOf } from "../src/inventory/InventoryCollision.ts"
+import type { InventoryMode } from "../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
   FIELD_MANAGER,
@@ -8,6 +9,7 @@ import {
   LABEL_STAGE_SET,
   STAGE_INVENTORY_KIND,
 } from "../src/inventory/Labels.ts"
+import { planRepair } from "../src/inventory/RepairPlan.ts"
 import { shardName } from "../src/inventory/ShardName.ts"
 import type { DesiredRecord, StageRecord } from "../src/inventory/StageRecord.ts"
 import { planStageWrite } from "../src/inventory/StageWritePlan.ts"
@@ -29,6 +31,12 @@ import {
 } from "./inventory/shardCodec.ts"
 
 const inventoryKind = { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND }
+
+/** Soon at first, then every half second, for at most ~30 s: the delete is immediate. */
+const shardGoneSchedule = Schedule.exponential("20 millis", 2).pipe(
+  Schedule.union(Schedule.spaced("500 millis")),
+  Schedule.upTo("30 seconds"),
+)
 
 const groupByStage = (
   namespace: string,
@@ -119,6 +127,35 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       Effect.catchTag("KubeNotFound", () => Effect.void),
     )
 
+  /** A released shard is removed by the API server at once; wait until a GET says so. */
+  const shardGone = (namespace: string, name: string) =>
+    kube.get(keyOf(namespace, name)).pipe(
+      Effect.as(false),
+      Effect.catchTag("KubeNotFound", () => Effect.succeed(true)),
+      Effect.repeat({ schedule: shardGoneSchedule, until: (gone) => gone }),
+    )
+
+  const repairStage = (record: StageRecord, cap: number, mode: InventoryMode) =>
+    Effect.gen(function* () {
+      const plan = planRepair(record, cap)
+      const desired: DesiredRecord = {
+        position: record.position,
+        entries: [],
+        applySet: record.applySet,
+        mode: record.mode ?? mode,
+      }
+      const live = { ...record, shards: record.shards.filter((s) => s.terminating !== true) }
+      for (const step of plan.steps) {
+        const name = shardName(record.stageSet, record.stage, step.index)
+        if (step._tag === "Put") yield* putShard(live, desired, step.index, step.entries)
+        else {
+          yield* deleteShard(record.namespace, name)
+          if (step._tag === "Release") yield* shardGone(record.namespace, name)
+        }
+      }
+      return { record: plan.record, repaired: plan.repaired }
+    })
+
   const writeStage = (current: StageRecord, desired: DesiredRecord, cap: number) =>
     Effect.gen(function* () {
       const plan = planStageWrite(current, desired, cap)
@@ -154,6 +191,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
         }),
       ),
     writeStage,
+    repairStage,
     deleteStage: (record) =>
       Effect.forEach(
         [...record.shards].sort((a, b) => b.index - a.index),

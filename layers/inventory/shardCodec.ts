@@ -134,6 +134,7 @@ export const recordOf = (
   const stored: ReadonlyArray<Shard> = sorted.map((s) => ({
     index: s.index,
     entries: s.entries ?? [],
+    ...(s.terminating ? { terminating: true } : {}),
   }))
   return {
     namespace,

@@ -5,6 +5,7 @@ import { keyOfEntry } from "../inventory/EntryId.ts"
 import {
   APPLYSET_CONTAINS_GROUP_KINDS,
   APPLYSET_ID,
+  INVENTORY_MODE,
   LABEL_SHARD,
   LABEL_STAGE,
 } from "../inventory/Labels.ts"
@@ -33,8 +34,10 @@ export interface StageInventoryView {
   readonly stage: string
   readonly shards: ReadonlyArray<ShardView>
   readonly entries: ReadonlyArray<DecodedEntry>
-  /** Set when the shards record no entries (applyset mode): shard 0's ApplySet keys. */
+  /** Shard 0's ApplySet keys (hybrid and applyset modes). */
   readonly applySet?: { readonly id: string; readonly containsGroupKinds: ReadonlyArray<string> }
+  /** Shard 0's `stages.metio.wtf/inventory-mode`; absent on a record of an earlier version. */
+  readonly mode?: string
 }
 
 const decodeShardSpec = Schema.decodeUnknownOption(StageInventorySpec)
@@ -96,14 +99,20 @@ export const inventoryViews = (
       entries,
     }
     const first = sorted[0]
-    if (entries.length > 0 || first === undefined) return view
-    const groupKinds = first.metadata.annotations?.[APPLYSET_CONTAINS_GROUP_KINDS] ?? ""
+    const id = first?.metadata.labels?.[APPLYSET_ID]
+    const mode = first?.metadata.annotations?.[INVENTORY_MODE]
+    const groupKinds = first?.metadata.annotations?.[APPLYSET_CONTAINS_GROUP_KINDS] ?? ""
     return {
       ...view,
-      applySet: {
-        id: first.metadata.labels?.[APPLYSET_ID] ?? "(none)",
-        containsGroupKinds: groupKinds.split(",").filter((kind) => kind !== ""),
-      },
+      ...(mode === undefined ? {} : { mode }),
+      ...(id === undefined
+        ? {}
+        : {
+            applySet: {
+              id,
+              containsGroupKinds: groupKinds.split(",").filter((kind) => kind !== ""),
+            },
+          }),
     }
   })
 }

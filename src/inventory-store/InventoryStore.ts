@@ -1,5 +1,6 @@
 import { Context, type Effect } from "effect"
 import type { InventoryCollision } from "../inventory/InventoryCollision.ts"
+import type { InventoryMode } from "../inventory/InventoryMode.ts"
 import type { DesiredRecord, StageRecord } from "../inventory/StageRecord.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 
@@ -30,6 +31,24 @@ export interface InventoryStoreApi {
     desired: DesiredRecord,
     shardCap: number,
   ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
+  /**
+   * Repairs shards deleted by hand while the StageSet lives (semantics.md section 6.1):
+   * each terminating shard's entries are written to another shard first, then it is
+   * released, and a lost shard 0 is written afresh with its entries. `mode` is the
+   * annotation a record of an earlier version gets. Returns the record after the repair
+   * and what was moved where.
+   */
+  readonly repairStage: (
+    record: StageRecord,
+    shardCap: number,
+    mode: InventoryMode,
+  ) => Effect.Effect<
+    {
+      readonly record: StageRecord
+      readonly repaired: ReadonlyArray<{ readonly index: number; readonly to: number }>
+    },
+    KubeError | InventoryCollision
+  >
   /** Deletes every shard of a stage, highest index first. */
   readonly deleteStage: (record: StageRecord) => Effect.Effect<void, KubeError>
 }

@@ -18,6 +18,8 @@ export interface Shard {
   readonly index: number
   /** Sorted by id. */
   readonly entries: ReadonlyArray<Entry>
+  /** Deleted by someone while our finalizer keeps it readable (semantics.md section 6.1). */
+  readonly terminating?: boolean
 }
 
 /** Everything stored for one stage: the union of its shards. */

@@ -1,7 +1,11 @@
 import { Effect } from "effect"
+import { shardName } from "../inventory/ShardName.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
+import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
+import type { RunEvent } from "./RunEvent.ts"
 import { renderStageSet } from "./renderStageSet.ts"
 import type { StageSetView } from "./StageSetView.ts"
 
@@ -11,7 +15,47 @@ export interface PreparedRun {
   readonly records: ReadonlyMap<string, StageRecord>
   /** Stored records of stages no longer in `spec.stages`. */
   readonly removed: ReadonlyArray<StageRecord>
+  /** `InventoryRepaired` Events of shards repaired on the way. */
+  readonly events: ReadonlyArray<RunEvent>
 }
+
+/**
+ * Shards someone deleted while the StageSet lives stay Terminating under our finalizer
+ * (semantics.md section 6.1); repair them before the run reads the records, in place in
+ * `records`. Not while the namespace is being deleted: then the finalizer is what keeps
+ * the record readable for the teardown that is about to come.
+ */
+const repairShards = (view: StageSetView, records: Map<string, StageRecord>) =>
+  Effect.gen(function* () {
+    const broken = [...records.values()].filter((r) => r.shards.some((s) => s.terminating))
+    if (broken.length === 0) return []
+    const kube = yield* KubeClient
+    const namespaceGoing = yield* kube
+      .get({ apiVersion: "v1", kind: "Namespace", name: view.namespace })
+      .pipe(
+        Effect.map((ns) => ns.metadata.deletionTimestamp !== undefined),
+        Effect.catchTag("KubeNotFound", () => Effect.succeed(true)),
+      )
+    if (namespaceGoing) return []
+    const store = yield* InventoryStore
+    const config = yield* ReconcileConfig
+    const events: Array<RunEvent> = []
+    for (const record of broken) {
+      const result = yield* store.repairStage(record, config.shardCap, config.inventoryMode)
+      records.set(record.stage, result.record)
+      const moves = result.repaired.map((r) =>
+        r.index === r.to
+          ? `${shardName(view.name, record.stage, r.index)} was written afresh with its entries`
+          : `the entries of ${shardName(view.name, record.stage, r.index)} moved to ${shardName(view.name, record.stage, r.to)}`,
+      )
+      events.push({
+        type: "Normal",
+        reason: "InventoryRepaired",
+        message: `stage ${record.stage}: StageInventory shards deleted by hand were repaired: ${moves.join("; ")}`,
+      })
+    }
+    return events
+  })
 
 /**
  * Everything a run decides from, before its first write (semantics.md section 1, steps
@@ -37,10 +81,12 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
           }),
     )
   }
+  const events = yield* repairShards(view, records)
   const names = new Set(rendered.map((r) => r.stage.name))
   return {
     rendered,
     records,
     removed: stored.filter((s) => !names.has(s.stage)),
+    events,
   } satisfies PreparedRun
 })

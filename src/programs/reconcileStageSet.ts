@@ -104,7 +104,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
 
   const prepared = yield* Effect.either(prepareRun(view))
   if (prepared._tag === "Left") return yield* fail(failureOf(prepared.left), previousStages)
-  const { rendered, records, removed } = prepared.right
+  const { rendered, records, removed, events: repairs } = prepared.right
 
   const steady = isSteady(status.previous, live.metadata.generation, view, rendered)
   // Record intent keeps each record's mode annotation, so the stored mode holds all walk long.
@@ -125,7 +125,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     stages: run.stages,
     inventoryMode: run.inventoryMode,
   })
-  const events: Array<RunEvent> = [...run.events]
+  const events: Array<RunEvent> = [...repairs, ...run.events]
   if (run.failure === undefined)
     for (const r of rendered) {
       const before = previousStages.find((s) => s.name === r.stage.name)

@@ -15,13 +15,9 @@ export const formatInventory = (views: ReadonlyArray<StageInventoryView>): strin
         ["SHARD", "ENTRIES"],
         view.shards.map((shard) => [shard.name, String(shard.entries)]),
       )
-      const body =
-        view.applySet !== undefined
-          ? [
-              "No entries recorded (applyset mode): members are found by the applyset.kubernetes.io/part-of label.",
-              `ApplySet id: ${view.applySet.id}`,
-              `Contains group kinds: ${view.applySet.containsGroupKinds.join(", ") || "(none)"}`,
-            ].join("\n")
+      const entries =
+        view.entries.length === 0 && view.mode === undefined && view.applySet !== undefined
+          ? "No entries recorded (an applyset-mode record of an earlier version): members are found by the applyset.kubernetes.io/part-of label until the next reconcile records them."
           : formatTable(
               ["SHARD", "APIVERSION", "KIND", "NAMESPACE", "NAME"],
               view.entries.map((entry) =>
@@ -30,7 +26,17 @@ export const formatInventory = (views: ReadonlyArray<StageInventoryView>): strin
                   : [entry.shard, entry.apiVersion, "(invalid id)", "", entry.id],
               ),
             )
-      return `Stage ${view.stage}: ${view.entries.length} entries in ${view.shards.length} shard(s)\n${layout}\n\n${body}`
+      const applySet =
+        view.applySet === undefined
+          ? []
+          : [
+              `ApplySet id: ${view.applySet.id}`,
+              `Contains group kinds: ${view.applySet.containsGroupKinds.join(", ") || "(none)"}`,
+            ]
+      const header = `Stage ${view.stage}: ${view.entries.length} entries in ${view.shards.length} shard(s)${view.mode === undefined ? "" : `, ${view.mode} mode`}`
+      return [header, layout, "", entries, ...(applySet.length > 0 ? ["", ...applySet] : [])].join(
+        "\n",
+      )
     })
     .join("\n\n")
 

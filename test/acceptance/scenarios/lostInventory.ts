@@ -16,11 +16,60 @@ import {
   yamlOf,
 } from "../harness/fixtures.ts"
 
-/** S24 (second half): every shard of a stage gone, finalizers stripped, while its status says it applied. */
+/** S24: a shard deleted by hand, and every shard of a stage gone with its finalizers stripped. */
 export const lostInventory = (env: AcceptanceEnv) =>
   describe.each(MODES)(`S24 lost inventory [${env.name}] mode=%s`, (mode) => {
     const run = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
       body.pipe(Effect.provide(scenarioLayer(env.kube(), { mode })))
+
+    it.live.each([
+      { name: "shard 0", cap: 5000, objects: ["a", "b"], deleted: "ss-app-0" },
+      { name: "shard 1 of 3", cap: 1, objects: ["a", "b", "c"], deleted: "ss-app-1" },
+    ])(
+      "S24: $name deleted by hand (our finalizer keeps it Terminating): the entries survive, the shard is released, nothing deleted",
+      ({ cap, objects, deleted }) =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s24r")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", { "a.yaml": yamlOf(objects.map((n) => configMap(n))) })
+          yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+          const uids = yield* Effect.forEach(objects, (n) =>
+            Effect.map(getObject(cmKey(ns, n)), (o) => o?.metadata.uid),
+          )
+          const ids = objects.map((n) => `${ns}_${n}__ConfigMap`)
+
+          const kube = yield* KubeClient
+          yield* kube.delete({
+            apiVersion: "stages.metio.wtf/v1",
+            kind: "StageInventory",
+            namespace: ns,
+            name: deleted,
+          })
+          const terminating = (yield* shardsOf(ns, "ss")).find((s) => s.metadata.name === deleted)
+          expect(terminating?.metadata.deletionTimestamp).toBeDefined()
+
+          const report = yield* reconcile(ns, "ss")
+          expect(report.outcome).toEqual({ _tag: "Ready" })
+          expect(report.events).toContainEqual(
+            expect.objectContaining({ type: "Normal", reason: "InventoryRepaired" }),
+          )
+          const shards = yield* shardsOf(ns, "ss")
+          // No shard is left Terminating, the entries are all there, none above the cap.
+          for (const shard of shards) {
+            expect(shard.metadata.deletionTimestamp, shard.metadata.name).toBeUndefined()
+            expect(entryIds([shard]).length).toBeLessThanOrEqual(cap)
+          }
+          expect(entryIds(shards, "app").sort()).toEqual(ids.sort())
+          // Shard 0, the ApplySet parent, exists again (with its entries when it was the lost one).
+          const shard0 = shards.find((s) => s.metadata.name === "ss-app-0")
+          expect(shard0).toBeDefined()
+          if (deleted === "ss-app-0") expect(entryIds([shard0!]).sort()).toEqual(ids.sort())
+          // Nothing was deleted: the same objects.
+          for (const [i, n] of objects.entries())
+            expect((yield* getObject(cmKey(ns, n)))?.metadata.uid, n).toBe(uids[i])
+        }).pipe(Effect.provide(scenarioLayer(env.kube(), { mode, shardCap: cap }))),
+    )
 
     it.live(
       "S24: all shards gone: rebuilt by label lookup (hybrid/applyset) or recorded from the render (entries), InventoryRebuilt Event, nothing desired deleted",

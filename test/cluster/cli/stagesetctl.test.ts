@@ -206,13 +206,14 @@ describe("stagesetctl", () => {
       }),
     ))
 
-  it("inventory in applyset mode says entries are empty and shows the ApplySet", () =>
+  it("inventory in applyset mode lists the entries (every mode keeps them) and shows the ApplySet", () =>
     run(
       Effect.gen(function* () {
         const ns = yield* readyStageSet("applyset")
         const result = yield* cli(["inventory", "ss", "-n", ns, "--stage", "one"])
         expect(result.code).toBe(0)
-        expect(result.stdout).toContain("No entries recorded (applyset mode)")
+        expect(result.stdout).toContain("Stage one: 2 entries in 1 shard(s), applyset mode")
+        expect(result.stdout).toMatch(/ss-one-0\s+v1\s+ConfigMap\s+\S+\s+a1/)
         expect(result.stdout).toMatch(/ApplySet id: applyset-\S+/)
         expect(result.stdout).toContain("Contains group kinds: ConfigMap")
       }),
