@@ -177,7 +177,7 @@ layer(Services, { excludeTestServices: true, timeout: "120 seconds" })(
           expect(report.outcome).toEqual({ _tag: "Ready" })
           expect(readyOf(status)).toMatchObject({ status: "True", reason: "Succeeded" })
           expect(status?.stages).toMatchObject([
-            { name: "app", phase: "Ready", revision: REVISION, entriesCount: 2 },
+            { name: "app", phase: "Ready", appliedRevision: REVISION, entriesCount: 2 },
           ])
           const config = yield* getObject(cmKey(namespace, "app-config"))
           expect(config?.data).toEqual({ key: "app-config" })
