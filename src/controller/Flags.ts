@@ -68,7 +68,7 @@ export const controllerOptions = Options.all({
     Options.optional,
   ),
   inventoryMode: Options.choice("inventory-mode", INVENTORY_MODES).pipe(
-    Options.withDefault("hybrid" as InventoryMode),
+    Options.withDefault<InventoryMode>("hybrid"),
     Options.withDescription(
       "How stage inventories are kept: hybrid (entries + ApplySet), entries, or applyset. Default hybrid.",
     ),
@@ -114,14 +114,14 @@ export const controllerOptions = Options.all({
         .filter((s) => s !== "")
       const bad = list.find((ns) => !(DNS1123_LABEL.test(ns) && ns.length <= 63))
       return bad === undefined
-        ? Effect.succeed(list as ReadonlyArray<string>)
+        ? Effect.succeed<ReadonlyArray<string>>(list)
         : Effect.fail(
             ValidationError.invalidValue(
               HelpDoc.p(`--watch-namespaces: ${JSON.stringify(bad)} is not a namespace name`),
             ),
           )
     }),
-    Options.withDefault([] as ReadonlyArray<string>),
+    Options.withDefault<ReadonlyArray<string>>([]),
     Options.withDescription("Comma-separated namespaces to watch (default: all namespaces)."),
   ),
   leaderElect: Options.choice("leader-elect", ["true", "false"]).pipe(
