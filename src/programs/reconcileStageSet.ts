@@ -108,7 +108,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
 
   const steady = isSteady(status.previous, live.metadata.generation, view, rendered)
   // Record intent keeps each record's mode annotation, so the stored mode holds all walk long.
-  const inventoryMode = yield* modeReport([...records.values(), ...removed])
+  const inventoryMode = yield* modeReport([...records.values()])
   const report = (stages: ReadonlyArray<StageStatus>) =>
     steady
       ? Effect.void

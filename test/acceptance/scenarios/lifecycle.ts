@@ -1,8 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { API_VERSION } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
-import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
+import { stageSetKey } from "../../../src/programs/stageSet/StageSetKey.ts"
 import { type AcceptanceEnv, MODES, type ScenarioServices, scenarioLayer } from "../harness/Env.ts"
 import {
   cmKey,
@@ -17,13 +16,6 @@ import {
   uniqueName,
   yamlOf,
 } from "../harness/fixtures.ts"
-
-const stageSetKey = (namespace: string, name: string): ObjectKey => ({
-  apiVersion: API_VERSION,
-  kind: "StageSet",
-  namespace,
-  name,
-})
 
 /** A readyChecks entry for an object nobody creates: the stage can only time out. */
 const neverReady = (namespace: string) => ({
@@ -116,7 +108,7 @@ export const lifecycle = (env: AcceptanceEnv) =>
             expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
 
             const kube = yield* KubeClient
-            yield* kube.delete(stageSetKey(ns, "ss"))
+            yield* kube.delete(stageSetKey({ namespace: ns, name: "ss" }))
             const report = yield* reconcile(ns, "ss")
             expect(report.outcome._tag).toBe("Failed")
             if (report.outcome._tag === "Failed")
@@ -143,7 +135,7 @@ export const lifecycle = (env: AcceptanceEnv) =>
             for (let i = 0; i < 5 && outcome !== "Deleted"; i++)
               outcome = (yield* reconcile(ns, "ss")).outcome._tag
             expect(outcome).toBe("Deleted")
-            expect(yield* getObject(stageSetKey(ns, "ss"))).toBeUndefined()
+            expect(yield* getObject(stageSetKey({ namespace: ns, name: "ss" }))).toBeUndefined()
             expect(yield* shardsOf(ns, "ss")).toEqual([])
           }),
         ),

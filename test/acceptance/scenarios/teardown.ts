@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { API_VERSION, STAGE_INVENTORY_KIND } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
+import { stageSetKey } from "../../../src/programs/stageSet/StageSetKey.ts"
 import { controller, hookedCluster, sameKey } from "../harness/controller.ts"
 import { type AcceptanceEnv, MODES, sharedCluster } from "../harness/Env.ts"
 import {
@@ -18,13 +19,6 @@ import {
   yamlOf,
 } from "../harness/fixtures.ts"
 import { Recorder } from "../harness/Recorder.ts"
-
-const stageSetKey = (namespace: string, name: string): ObjectKey => ({
-  apiVersion: API_VERSION,
-  kind: "StageSet",
-  namespace,
-  name,
-})
 
 /** S7: deleting a StageSet tears its stages down in reverse order, shards after objects, finalizer last. */
 export const teardown = (env: AcceptanceEnv) =>
@@ -74,7 +68,7 @@ export const teardown = (env: AcceptanceEnv) =>
               for (const s of laterShards.items)
                 if (shardStage(s.kind, s.metadata.name) > stage)
                   violations.push(`shard ${s.metadata.name} present at delete of ${key.name}`)
-              if (!(yield* exists(stageSetKey(ns, "ss"))))
+              if (!(yield* exists(stageSetKey({ namespace: ns, name: "ss" }))))
                 violations.push(`StageSet gone before delete of ${key.name}`)
             }).pipe(Effect.orDie),
         })
@@ -107,10 +101,11 @@ export const teardown = (env: AcceptanceEnv) =>
             expect((yield* shardsOf(ns, "ss")).length).toBe(3)
 
             const kube = yield* KubeClient
-            yield* kube.delete(stageSetKey(ns, "ss"))
+            yield* kube.delete(stageSetKey({ namespace: ns, name: "ss" }))
             // The finalizer holds it: teardown has not run yet.
             expect(
-              (yield* getObject(stageSetKey(ns, "ss")))?.metadata.deletionTimestamp,
+              (yield* getObject(stageSetKey({ namespace: ns, name: "ss" })))?.metadata
+                .deletionTimestamp,
             ).toBeDefined()
             const recorder = yield* Recorder
             yield* recorder.clear
@@ -123,7 +118,7 @@ export const teardown = (env: AcceptanceEnv) =>
 
             expect(violations).toEqual([])
             expect(checked).toBeGreaterThanOrEqual(9)
-            expect(yield* getObject(stageSetKey(ns, "ss"))).toBeUndefined()
+            expect(yield* getObject(stageSetKey({ namespace: ns, name: "ss" }))).toBeUndefined()
             for (const key of stages.flat()) expect(yield* getObject(key), key.name).toBeUndefined()
             expect(yield* shardsOf(ns, "ss")).toEqual([])
 
@@ -149,7 +144,7 @@ export const teardown = (env: AcceptanceEnv) =>
             // The finalizer comes off in the very last write.
             const last = writes[writes.length - 1]
             expect(last?.verb).toBe("update")
-            expect(last && sameKey(last.key, stageSetKey(ns, "ss"))).toBe(true)
+            expect(last && sameKey(last.key, stageSetKey({ namespace: ns, name: "ss" }))).toBe(true)
           }),
         )
       }),
