@@ -1,7 +1,8 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Duration, Effect, Either, type Option, Schema } from "effect"
+import { Config, Duration, Effect, Either, type Option, Schema } from "effect"
 import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
+import { goBooleans } from "./goFlags.ts"
 
 /** Every controller flag of api.md, parsed and validated. */
 export interface ControllerFlags {
@@ -107,6 +108,10 @@ export const controllerOptions = Options.all({
   ),
   kubeApiBurst: positiveInteger("kube-api-burst", 100, "Token bucket size for API requests."),
   watchNamespaces: Options.text("watch-namespaces").pipe(
+    // The Go implementation reads the same variable when the flag is not given.
+    Options.withFallbackConfig(
+      Config.string("STAGESET_WATCH_NAMESPACES").pipe(Config.withDefault("")),
+    ),
     Options.mapEffect((text) => {
       const list = text
         .split(",")
@@ -121,11 +126,13 @@ export const controllerOptions = Options.all({
             ),
           )
     }),
-    Options.withDefault<ReadonlyArray<string>>([]),
-    Options.withDescription("Comma-separated namespaces to watch (default: all namespaces)."),
+    Options.withDescription(
+      "Comma-separated namespaces to watch (default: STAGESET_WATCH_NAMESPACES, else all namespaces).",
+    ),
   ),
-  leaderElect: Options.choice("leader-elect", ["true", "false"]).pipe(
-    Options.map((v) => v === "true"),
+  // Bare `--leader-elect` is expanded to `=true` before parsing (goFlags.ts).
+  leaderElect: Options.choice("leader-elect", Object.keys(goBooleans)).pipe(
+    Options.map((v) => goBooleans[v] === true),
     Options.optional,
     Options.withDescription(
       `Elect a leader through the Lease stageset-controller.stages.metio.wtf (default: true in a cluster, false outside).`,
