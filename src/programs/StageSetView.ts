@@ -20,4 +20,9 @@ export interface StageSetView
    * after it even if unchanged (no fast path), and re-verify them.
    */
   readonly reconcileStage?: string | undefined
+  /**
+   * Field paths that ask for what this controller does not do (`unsupportedFields`): a
+   * reconcile refuses the StageSet as Unsupported while any is set.
+   */
+  readonly unsupported: ReadonlyArray<string>
 }

@@ -5,6 +5,7 @@ import { KubeClient } from "../kube/KubeClient.ts"
 import { AppliedCache } from "./AppliedCache.ts"
 import { deleteStageSet } from "./deleteStageSet.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
+import { Unsupported } from "./errors/Unsupported.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
 import { prepareRun } from "./prepareRun.ts"
 import type { ReconcileReport } from "./ReconcileReport.ts"
@@ -89,6 +90,10 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const decoded = yield* Effect.either(viewOf(live))
   if (decoded._tag === "Left") return yield* fail(failureOf(decoded.left), previousStages)
   const view = decoded.right
+  // Before the finalizer and any read of sources: an Unsupported StageSet applies and
+  // prunes nothing, exactly like one whose spec does not decode.
+  if (view.unsupported.length > 0)
+    return yield* fail(failureOf(new Unsupported({ fields: view.unsupported })), previousStages)
 
   yield* ensureFinalizer(key, latest)
   if (view.suspend) {

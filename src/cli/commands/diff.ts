@@ -9,6 +9,7 @@ import type { KubeClientApi } from "../../kube/KubeClient.ts"
 import type { KubeError } from "../../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../../kube/KubeObject.ts"
 import { describeRef, keyOfObject, keyOfRef } from "../../programs/describe.ts"
+import { Unsupported } from "../../programs/errors/Unsupported.ts"
 import { readMembers } from "../../programs/phases/readMembers.ts"
 import { renderStageSet } from "../../programs/renderStageSet.ts"
 import { viewOf } from "../../programs/stageSet/observeStageSet.ts"
@@ -48,6 +49,13 @@ const computeChanges = (connection: Connection, name: string) =>
     const { kube, namespace } = connection
     const live = yield* getStageSet(kube, namespace, name)
     const view = yield* viewOf(live).pipe(Effect.mapError(errorOf(`stageset "${name}" is invalid`)))
+    // The controller would apply nothing of it: a diff would promise changes that never come.
+    if (view.unsupported.length > 0)
+      return yield* Effect.fail(
+        errorOf(`stageset "${name}" is not reconciled`)(
+          new Unsupported({ fields: view.unsupported }),
+        ),
+      )
     const rendered = yield* renderStageSet(view).pipe(Effect.mapError(errorOf("render failed")))
     const records = yield* Effect.flatMap(InventoryStore, (store) =>
       store.listStageSet(namespace, name),
