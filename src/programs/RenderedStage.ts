@@ -17,5 +17,7 @@ export interface RenderedStage {
   readonly position: number
   /** The source revision the render was made from. */
   readonly revision: string
+  /** `namespace/name` of the object `revision` was read from (`status.lastAttemptedRevisions`). */
+  readonly revisionOf: string
   readonly members: ReadonlyArray<RenderedMember>
 }

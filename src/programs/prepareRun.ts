@@ -3,6 +3,7 @@ import { shardName } from "../inventory/ShardName.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
+import { adoptLegacyShards } from "./phases/adoptLegacyShards.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
@@ -15,7 +16,7 @@ export interface PreparedRun {
   readonly records: ReadonlyMap<string, StageRecord>
   /** Stored records of stages no longer in `spec.stages`. */
   readonly removed: ReadonlyArray<StageRecord>
-  /** `InventoryRepaired` Events of shards repaired on the way. */
+  /** `InventoryAdopted` and `InventoryRepaired` Events of shards adopted or repaired on the way. */
   readonly events: ReadonlyArray<RunEvent>
 }
 
@@ -81,12 +82,18 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
           }),
     )
   }
-  const events = yield* repairShards(view, records)
   const names = new Set(rendered.map((r) => r.stage.name))
+  const adoption = yield* adoptLegacyShards([
+    ...records.values(),
+    ...stored.filter((s) => !names.has(s.stage)),
+  ])
+  for (const record of adoption.records)
+    if (names.has(record.stage)) records.set(record.stage, record)
+  const repairs = yield* repairShards(view, records)
   return {
     rendered,
     records,
-    removed: stored.filter((s) => !names.has(s.stage)),
-    events,
+    removed: adoption.records.filter((s) => !names.has(s.stage)),
+    events: [...adoption.events, ...repairs],
   } satisfies PreparedRun
 })

@@ -111,7 +111,7 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
         source: { file: at.file, index: at.index },
       })
     }
-    stages.push({ stage, position, revision: source.revision, members })
+    stages.push({ stage, position, revision: source.revision, revisionOf: source.from, members })
   }
   return stages
 })
