@@ -86,10 +86,16 @@ export const ConflictPolicy = Schema.Struct({
 export type ConflictPolicy = typeof ConflictPolicy.Type
 
 export const ReadyCheck = Schema.Struct({
-  apiVersion: NonEmptyString.annotations({ description: "API version of the object to wait for." }),
+  apiVersion: optionalField(
+    NonEmptyString,
+    "API version of the object to wait for; the version the API server serves the kind at by default.",
+  ),
   kind: NonEmptyString.annotations({ description: "Kind of the object to wait for." }),
   name: NonEmptyString.annotations({ description: "Name of the object to wait for." }),
-  namespace: optionalField(NonEmptyString, "Namespace of the object; none for cluster scope."),
+  namespace: optionalField(
+    NonEmptyString,
+    "Namespace of a namespaced object; the StageSet's by default. Ignored for cluster scope.",
+  ),
 }).annotations({ description: "An extra object that must become ready (kstatus rules)." })
 export type ReadyCheck = typeof ReadyCheck.Type
 

@@ -1,11 +1,12 @@
 import { type Duration, Effect } from "effect"
-import type { KubeObject, ObjectKey } from "../../kube/KubeObject.ts"
+import type { KubeObject } from "../../kube/KubeObject.ts"
 import { verifyTimeout } from "../../readiness/timeoutLadder.ts"
 import { keyOfObject } from "../describe.ts"
 import { Readiness } from "../Readiness.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { StageSetView } from "../StageSetView.ts"
+import { readyCheckKeys } from "./readyCheckKeys.ts"
 
 /** The stage's verify timeout: readyChecks.timeout > stages[].timeout > spec.timeout > `fallback`. */
 export const stageTimeout = (
@@ -28,12 +29,7 @@ export const verifyStage = Effect.fn("verifyStage")(function* (
   const config = yield* ReconcileConfig
   const readiness = yield* Readiness
   if (rendered.stage.readyChecks?.disableWait === true) return
-  const checks: Array<ObjectKey> = (rendered.stage.readyChecks?.checks ?? []).map((c) => ({
-    apiVersion: c.apiVersion,
-    kind: c.kind,
-    name: c.name,
-    ...(c.namespace === undefined ? {} : { namespace: c.namespace }),
-  }))
+  const checks = yield* readyCheckKeys(stageSet.namespace, rendered.stage.readyChecks?.checks ?? [])
   const keys = [...rendered.members.map((m) => keyOfObject(m.object)), ...checks]
   if (keys.length === 0) return
   yield* readiness.waitReady(keys, stageTimeout(stageSet, rendered, config.defaultTimeout), known)
