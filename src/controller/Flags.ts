@@ -2,7 +2,7 @@ import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Duration, Effect, Either, type Option, Schema } from "effect"
 import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
-import { goBooleans } from "./goFlags.ts"
+import { goBoolean, goBooleanSpellings } from "./goFlags.ts"
 
 /** Every controller flag of api.md, parsed and validated. */
 export interface ControllerFlags {
@@ -131,11 +131,11 @@ export const controllerOptions = Options.all({
     ),
   ),
   // Bare `--leader-elect` is expanded to `=true` before parsing (goFlags.ts).
-  leaderElect: Options.choice("leader-elect", Object.keys(goBooleans)).pipe(
-    Options.map((v) => goBooleans[v] === true),
+  leaderElect: Options.choice("leader-elect", goBooleanSpellings).pipe(
+    Options.map(goBoolean),
     Options.optional,
     Options.withDescription(
-      `Elect a leader through the Lease stageset-controller.stages.metio.wtf (default: true in a cluster, false outside).`,
+      `Elect a leader through the Lease stageset-controller.stages.metio.wtf; bare --leader-elect means true (default: true in a cluster, false outside).`,
     ),
   ),
   leaderElectionNamespace: Options.text("leader-election-namespace").pipe(

@@ -47,21 +47,25 @@ const refusedGoFlags: Readonly<Record<string, string>> = {
 /** Boolean flags of both implementations: Go's flag package lets them stand bare. */
 const booleanFlags: ReadonlySet<string> = new Set(["leader-elect"])
 
-/** The values Go's strconv.ParseBool accepts, and what they mean. */
-export const goBooleans: Readonly<Record<string, boolean>> = {
-  "1": true,
-  t: true,
-  T: true,
-  true: true,
-  TRUE: true,
-  True: true,
-  "0": false,
-  f: false,
-  F: false,
-  false: false,
-  FALSE: false,
-  False: false,
-}
+/** The values Go's strconv.ParseBool accepts, in the order `--help` lists them. */
+export const goBooleanSpellings = [
+  "true",
+  "false",
+  "1",
+  "0",
+  "t",
+  "f",
+  "T",
+  "F",
+  "TRUE",
+  "FALSE",
+  "True",
+  "False",
+] as const
+
+/** What each of `goBooleanSpellings` means. */
+export const goBoolean = (spelling: string): boolean =>
+  ["true", "1", "t", "T", "TRUE", "True"].includes(spelling)
 
 /** `--name` or `--name=value` -> `name`; anything else (a value, a short option) -> undefined. */
 const flagName = (arg: string): string | undefined => {
@@ -91,5 +95,7 @@ export const expandBareBooleans = (args: ReadonlyArray<string>): ReadonlyArray<s
     const name = flagName(arg)
     if (name === undefined || arg.includes("=") || !booleanFlags.has(name)) return arg
     const next = args[i + 1]
-    return next !== undefined && Object.hasOwn(goBooleans, next) ? arg : `${arg}=true`
+    return next !== undefined && (goBooleanSpellings as ReadonlyArray<string>).includes(next)
+      ? arg
+      : `${arg}=true`
   })
