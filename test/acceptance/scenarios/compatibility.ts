@@ -142,6 +142,37 @@ export const compatibility = (env: AcceptanceEnv) =>
     )
 
     it.live(
+      "S25: readyChecks.checks as it reads them: no apiVersion (the served one), namespace the StageSet's",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s25r")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("app")]) })
+          // Made by someone else; the stage waits for it without naming version or namespace.
+          yield* applyAsUser({
+            ...configMap("made-elsewhere"),
+            metadata: { name: "made-elsewhere", namespace: ns },
+          })
+          yield* setStageSet(ns, "ss", [
+            {
+              name: "app",
+              source: "src",
+              extra: {
+                readyChecks: {
+                  timeout: "20s",
+                  checks: [
+                    { kind: "ConfigMap", name: "made-elsewhere" },
+                    { kind: "Namespace", name: ns },
+                  ],
+                },
+              },
+            },
+          ])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+        }).pipe(Effect.provide(layer())),
+    )
+
+    it.live(
       "S25: errorBudget and stage actions are refused as Unsupported naming the fields, kept in the spec, nothing applied",
       () =>
         Effect.gen(function* () {
