@@ -3,6 +3,7 @@ import { shardName } from "../inventory/ShardName.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
+import { malformedEntryEvents } from "./phases/malformedEntryEvents.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
@@ -15,7 +16,7 @@ export interface PreparedRun {
   readonly records: ReadonlyMap<string, StageRecord>
   /** Stored records of stages no longer in `spec.stages`. */
   readonly removed: ReadonlyArray<StageRecord>
-  /** `InventoryRepaired` Events of shards repaired on the way. */
+  /** `InventoryRepaired` Events of shards repaired on the way, `InventoryEntryMalformed` warnings. */
   readonly events: ReadonlyArray<RunEvent>
 }
 
@@ -81,12 +82,16 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
           }),
     )
   }
-  const events = yield* repairShards(view, records)
+  const repaired = yield* repairShards(view, records)
   const names = new Set(rendered.map((r) => r.stage.name))
+  const removed = stored.filter((s) => !names.has(s.stage))
   return {
     rendered,
     records,
-    removed: stored.filter((s) => !names.has(s.stage)),
-    events,
+    removed,
+    events: [
+      ...repaired,
+      ...malformedEntryEvents(view.name, [...records.values(), ...removed], "kept"),
+    ],
   } satisfies PreparedRun
 })

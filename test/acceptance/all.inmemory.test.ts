@@ -1,3 +1,4 @@
+import { Layer } from "effect"
 import { KubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { inMemoryFaults } from "./harness/faultInjector.ts"
@@ -24,6 +25,7 @@ const env: AcceptanceEnv = {
   name: "in-memory",
   kube: () => KubeClientInMemory,
   faults: inMemoryFaults,
+  secondCluster: Layer.memoize(KubeClientInMemory),
 }
 
 inventoryBasics(env)

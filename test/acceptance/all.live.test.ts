@@ -1,9 +1,10 @@
 import { Effect } from "effect"
-import { beforeAll } from "vitest"
+import { afterAll, beforeAll } from "vitest"
 import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { liveFaults } from "./harness/faultProxy.ts"
 import { installCrds } from "./harness/installCrds.ts"
+import { secondControlPlane } from "./harness/secondControlPlane.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
@@ -25,9 +26,16 @@ import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 
 // Every scenario against the real kube-apiserver (local control plane or STAGESET_TEST_KUBECONFIG).
-const env: AcceptanceEnv = { name: "live", kube: () => LiveKubeClient, faults: liveFaults }
+const second = secondControlPlane()
+const env: AcceptanceEnv = {
+  name: "live",
+  kube: () => LiveKubeClient,
+  faults: liveFaults,
+  secondCluster: second.cluster,
+}
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)
+afterAll(second.stop, 60_000)
 
 inventoryBasics(env)
 nameCollision(env)

@@ -23,7 +23,10 @@ export const findLabelledMembers = Effect.fn("findLabelledMembers")(function* (
 ) {
   const kube = yield* KubeClient
   const id = stageApplySetId(stageSet.namespace, stageSet.name, stage)
-  const served = yield* kube.resources()
+  // Review kinds and the like are create-only: listing them is refused (405).
+  const served = (yield* kube.resources()).filter(
+    (r) => r.verbs === undefined || r.verbs.includes("list"),
+  )
   const found = yield* Effect.forEach(
     served,
     (resource) =>

@@ -10,6 +10,7 @@ import { TeardownFailed } from "../errors/TeardownFailed.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import { deleteIfOurs } from "./deleteIfOurs.ts"
+import { malformedEntryEvents } from "./malformedEntryEvents.ts"
 import { prunesDiscovered, readMembers } from "./readMembers.ts"
 import { waitGone } from "./waitGone.ts"
 
@@ -52,6 +53,7 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
     (a, b) => b.position - a.position,
   )
   if (records.length === 0) return { events, failure: undefined } satisfies TeardownResult
+  events.push(...malformedEntryEvents(input.name, records, "released"))
   const others = new Set(
     (yield* store.listAll())
       .filter((r) => !(r.namespace === input.namespace && r.stageSet === input.name))

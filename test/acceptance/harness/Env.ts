@@ -42,6 +42,11 @@ export interface AcceptanceEnv {
   readonly kube: () => Layer.Layer<KubeClient>
   /** A cluster whose API faults on request (S17): the in-memory driver, or a proxy in front of the live server. */
   readonly faults?: FaultsCapability
+  /**
+   * Another cluster, empty but for the CRDs (S14 restores into it): a fresh in-memory
+   * cluster, or a second local control plane (started once per file, on first use).
+   */
+  readonly secondCluster: Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope>
 }
 
 /**

@@ -225,6 +225,34 @@ describe("Controller", () => {
       }).pipe(Effect.provide(testLayer())),
   )
 
+  it.scopedLive(
+    "a reconcile that does not finish (a 500 escaping the programs) leaves a Warning Event on the StageSet and is retried",
+    () =>
+      Effect.gen(function* () {
+        const ns = "crashing"
+        yield* createNamespace(ns)
+        yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("one")]) })
+        // The first reconcile's finalizer write fails (no retrying client in this layer).
+        yield* (yield* InMemoryDriver).failNext(
+          1,
+          { verb: "update", kind: "StageSet", namespace: ns },
+          "500",
+        )
+        yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+        yield* Effect.forkScoped(asProcess(runController))
+        yield* eventually(isReady(ns, "ss"))
+        const crashed = (yield* Ref.get(events)).filter(
+          (e) => e.target.namespace === ns && e.event.reason === "ReconcileError",
+        )
+        expect(crashed).toHaveLength(1)
+        expect(crashed[0]?.target).toMatchObject({ kind: "StageSet", name: "ss" })
+        expect(crashed[0]?.event.type).toBe("Warning")
+        expect(crashed[0]?.event.message).toMatch(
+          /^reconcile did not finish \(Kube\w+: .*\); retrying in /,
+        )
+      }).pipe(Effect.provide(testLayer())),
+  )
+
   it.scopedLive("a failing StageSet is reconciled as soon as its missing source appears", () =>
     Effect.gen(function* () {
       const ns = "apps"
