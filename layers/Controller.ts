@@ -14,6 +14,7 @@ import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
 import type { Readiness } from "../src/programs/Readiness.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../src/programs/StageIdentity.ts"
 import { CONTROLLER_VERSION } from "../src/version.ts"
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
@@ -23,6 +24,7 @@ import { makeKubeClientLive } from "./KubeClient.live.ts"
 import { type KubeConfigError, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
+import { StageIdentityImpersonating } from "./StageIdentity.ts"
 
 /** Everything the controller loop needs, as the process builds it. */
 export type ControllerServices =
@@ -35,6 +37,7 @@ export type ControllerServices =
   | ControllerConfig
   | EventRecorder
   | OwnWrites
+  | StageIdentity
 
 /**
  * The layers of the controller process: the kubeconfig resolved like kubectl, the Live
@@ -97,6 +100,8 @@ const servicesOver = (
       applyConcurrency: flags.applyConcurrency,
       version: who.version,
       maxTeardownWait: flags.maxTeardownWait,
+      defaultServiceAccount: Option.getOrUndefined(flags.defaultServiceAccount),
+      noCrossNamespaceRefs: flags.noCrossNamespaceRefs,
     }),
     Layer.succeed(ControllerConfig, {
       ...defaultControllerConfig,
@@ -111,6 +116,7 @@ const servicesOver = (
     ReadinessKube(),
     EventRecorderKube({ instance: who.identity }),
     ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+    StageIdentityImpersonating.pipe(Layer.provide(config)),
   ).pipe(Layer.provideMerge(kube))
   return Layer.merge(services, config)
 }

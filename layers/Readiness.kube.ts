@@ -5,8 +5,9 @@
  * object does, with a slow re-check as a safety net for missed events.
  */
 import { Deferred, Duration, Effect, Layer, Stream } from "effect"
+import { ActingClient } from "../src/kube/ActingClient.ts"
 import { describeKey } from "../src/kube/describeKey.ts"
-import { KubeClient, type KubeClientApi } from "../src/kube/KubeClient.ts"
+import type { KubeClientApi } from "../src/kube/KubeClient.ts"
 import type { KubeError } from "../src/kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../src/kube/KubeObject.ts"
 import { keyOfObject } from "../src/programs/describe.ts"
@@ -84,12 +85,11 @@ const timeoutError = (tracker: Tracker, timeout: Duration.Duration): VerifyTimeo
 }
 
 export const makeReadinessKube = (options: ReadinessKubeOptions = {}) =>
-  Effect.gen(function* () {
-    const kube = yield* KubeClient
-    return Readiness.of({
-      waitReady: (keys, timeout, known) =>
+  Readiness.of({
+    waitReady: (keys, timeout, known) =>
+      Effect.flatMap(ActingClient, (kube) =>
         waitReady(kube, options, keys, Duration.decode(timeout), known ?? []),
-    })
+      ),
   })
 
 const waitReady = (
@@ -218,6 +218,6 @@ const followGroup = (
   )
 }
 
-/** Readiness over whatever KubeClient is provided. */
+/** Readiness over the acting identity's client (`ActingClient`, bound per stage by the run). */
 export const ReadinessKube = (options: ReadinessKubeOptions = {}) =>
-  Layer.effect(Readiness, makeReadinessKube(options))
+  Layer.succeed(Readiness, makeReadinessKube(options))

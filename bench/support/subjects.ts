@@ -4,6 +4,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { FIELD_MANAGER } from "../../src/inventory/Labels.ts"
 import { KubeClient, type KubeClientApi } from "../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../src/kube/KubeObject.ts"
@@ -54,7 +55,10 @@ export const makeControllerSubject = (
         ReadinessKube(),
         ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
         Layer.succeed(ReconcileConfig, { ...defaultReconcileConfig, version: CONTROLLER_VERSION }),
-      ).pipe(Layer.provideMerge(kube)),
+      ).pipe(
+        (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+        Layer.provideMerge(kube),
+      ),
     )
     const reconcile = (namespace: string, name: string, seed: ReadonlyArray<KubeObject> = []) =>
       Effect.gen(function* () {

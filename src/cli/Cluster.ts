@@ -2,6 +2,8 @@ import { Context, Effect, type Layer, type Option, type Scope } from "effect"
 import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { ReconcileConfig } from "../programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../programs/StageIdentity.ts"
 import type { CliFailure } from "./CliFailure.ts"
 
 export interface ClusterFlags {
@@ -9,8 +11,18 @@ export interface ClusterFlags {
   readonly context: Option.Option<string>
 }
 
-/** What the programs a command runs need, over one connection. */
-export type ProgramServices = KubeClient | InventoryStore | ArtifactFetcher
+/**
+ * What the programs a command runs need, over one connection. Its `StageIdentity` is the
+ * kubeconfig's own: stagesetctl acts as whoever runs it, never as a StageSet's
+ * ServiceAccount. Its `ReconcileConfig` is the defaults: it does not know the flags the
+ * controller runs with.
+ */
+export type ProgramServices =
+  | KubeClient
+  | StageIdentity
+  | InventoryStore
+  | ArtifactFetcher
+  | ReconcileConfig
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */

@@ -1,4 +1,5 @@
 import { Context, type Duration, type Effect } from "effect"
+import type { ActingClient } from "../kube/ActingClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 import type { ReadyStatus } from "../readiness/kstatus.ts"
@@ -16,7 +17,11 @@ export interface ReadyResult {
   readonly objects: ReadonlyArray<ObjectReadiness>
 }
 
-/** Waits for objects to become ready by kstatus rules (semantics.md section 2, step 5). */
+/**
+ * Waits for objects to become ready by kstatus rules (semantics.md section 2, step 5). The
+ * reads (GETs, LISTs, watches) are the acting identity's (section 9): a StageSet cannot
+ * watch what its ServiceAccount may not read.
+ */
 export class Readiness extends Context.Tag("stageset/Readiness")<
   Readiness,
   {
@@ -34,6 +39,6 @@ export class Readiness extends Context.Tag("stageset/Readiness")<
       keys: ReadonlyArray<ObjectKey>,
       timeout: Duration.DurationInput,
       known?: ReadonlyArray<KubeObject>,
-    ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError>
+    ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError, ActingClient>
   }
 >() {}

@@ -5,8 +5,10 @@ import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import { parseManifests } from "../render/parseManifests.ts"
+import { actingAs } from "./actingIdentity.ts"
 import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
+import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
 import { resolveSource } from "./resolveSource.ts"
 import type { StageSetView } from "./StageSetView.ts"
@@ -59,11 +61,24 @@ const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadat
  */
 export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: StageSetView) {
   const kube = yield* KubeClient
+  const config = yield* ReconcileConfig
   const definedByCrds = new Map<string, boolean>()
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
-    const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
+    const sourceNamespace = stage.sourceRef.namespace
+    if (
+      config.noCrossNamespaceRefs &&
+      sourceNamespace !== undefined &&
+      sourceNamespace !== stageSet.namespace
+    )
+      return yield* new InvalidSpec({
+        message: `spec.stages[${position}].sourceRef.namespace: ${sourceNamespace} is not the StageSet's namespace ${stageSet.namespace}, and --no-cross-namespace-refs is set`,
+      })
+    // Read as the stage's identity: a StageSet renders only what its ServiceAccount may read.
+    const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path).pipe(
+      actingAs(stageSet, stage),
+    )
     const parsed = parseManifests(source.files)
     if (Either.isLeft(parsed)) {
       const error = parsed.left

@@ -1,12 +1,12 @@
 /**
  * A stage's `sourceRef` -> the manifest files to render and the revision they
  * pin for this run (semantics.md section 1, step 3). ConfigMaps and Secrets are
- * read through the KubeClient; Flux sources through their `status.artifact`,
+ * read through the acting identity's client; Flux sources through their `status.artifact`,
  * downloaded and unpacked by the ArtifactFetcher.
  */
 import { Effect, Either, Predicate } from "effect"
+import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
@@ -44,6 +44,8 @@ export interface ResolvedSource {
   readonly revision: string
   /** The selected manifest files, in render order. */
   readonly files: ReadonlyArray<ManifestFile>
+  /** A Secret's content: no message may quote it (semantics.md section 9). */
+  readonly sensitive?: boolean
 }
 
 type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | KubeError
@@ -64,8 +66,8 @@ const dataOf = (object: KubeObject): Readonly<Record<string, string>> => {
 
 const readSource = (
   key: ObjectKey,
-): Effect.Effect<KubeObject, SourceNotReady | KubeError, KubeClient> =>
-  Effect.flatMap(KubeClient, (kube) => kube.get(key)).pipe(
+): Effect.Effect<KubeObject, SourceNotReady | KubeError, ActingClient> =>
+  Effect.flatMap(ActingClient, (kube) => kube.get(key)).pipe(
     Effect.catchTag("KubeNotFound", () =>
       Effect.fail(
         new SourceNotReady({
@@ -88,7 +90,11 @@ const resolveData = (key: ObjectKey) =>
     const files = yield* fromEither(
       key.kind === "Secret" ? selectSecretFiles(data) : selectConfigMapFiles(data),
     )
-    return { revision: contentRevision(files), files } satisfies ResolvedSource
+    return {
+      revision: contentRevision(files),
+      files,
+      ...(key.kind === "Secret" ? { sensitive: true } : {}),
+    } satisfies ResolvedSource
   })
 
 /** Why a Flux source's artifact cannot be used, or its coordinates. */
@@ -151,7 +157,9 @@ const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: Artif
   })
 
 /**
- * Resolves one stage's source. A missing or not-ready source is SourceNotReady
+ * Resolves one stage's source, as the stage's identity (`ActingClient`, semantics.md
+ * section 9): a StageSet reads only what its ServiceAccount may read. A missing or
+ * not-ready source is SourceNotReady
  * (retried later); a broken artifact ArtifactFailed; unusable files BuildFailed.
  * `path` only applies to Flux sources.
  */
@@ -160,7 +168,7 @@ export const resolveSource = (
   sourceRef: SourceRef,
   path?: string | undefined,
   limits: ArtifactLimits = defaultArtifactLimits,
-): Effect.Effect<ResolvedSource, ResolveError, KubeClient | ArtifactFetcher> => {
+): Effect.Effect<ResolvedSource, ResolveError, ActingClient | ArtifactFetcher> => {
   const namespace = sourceRef.namespace ?? stageSetNamespace
   const { kind, name } = sourceRef
   if (kind === "ConfigMap" || kind === "Secret")

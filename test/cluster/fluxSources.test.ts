@@ -12,6 +12,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
@@ -50,7 +51,10 @@ const Services = Layer.mergeAll(
     deleteTimeout: Duration.seconds(30),
   }),
   Layer.effectDiscard(Effect.zipRight(installCrds, installFluxCrds)),
-).pipe(Layer.provideMerge(resilientLiveKube))
+).pipe(
+  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  Layer.provideMerge(resilientLiveKube),
+)
 
 const MiB = 1024 * 1024
 const REVISION = "main@sha1:0123456789abcdef0123456789abcdef01234567"

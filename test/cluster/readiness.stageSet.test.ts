@@ -11,6 +11,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { ActingClientOwn, StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
@@ -51,7 +52,11 @@ const Services = Layer.mergeAll(
     deleteTimeout: Duration.seconds(30),
   }),
   Layer.effectDiscard(installCrds),
-).pipe(Layer.provideMerge(probedKube(resilientLiveKube)))
+).pipe(
+  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  Layer.provideMerge(ActingClientOwn),
+  Layer.provideMerge(probedKube(resilientLiveKube)),
+)
 
 /** A StageSet of one stage reading ConfigMap `manifests`; its finalizer is dropped at scope end. */
 const stageSet = (namespace: string, name: string, stage: Record<string, unknown>) =>

@@ -13,6 +13,7 @@
 import { expect, layer } from "@effect/vitest"
 import { Effect, Fiber, Layer, Option } from "effect"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { ActingClientOwn } from "../../layers/StageIdentity.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import type { ObjectKey } from "../../src/kube/KubeObject.ts"
 import { Readiness } from "../../src/programs/Readiness.ts"
@@ -38,6 +39,7 @@ import {
 import { testNamespace } from "./support.ts"
 
 const Services = ReadinessKube({ recheckEvery: "10 minutes" }).pipe(
+  Layer.provideMerge(ActingClientOwn),
   Layer.provideMerge(probedKube(resilientLiveKube)),
 )
 

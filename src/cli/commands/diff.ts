@@ -8,6 +8,7 @@ import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
 import type { KubeClientApi } from "../../kube/KubeClient.ts"
 import type { KubeError } from "../../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../../kube/KubeObject.ts"
+import { actingAs } from "../../programs/actingIdentity.ts"
 import { describeRef, keyOfObject, keyOfRef } from "../../programs/describe.ts"
 import { readMembers } from "../../programs/phases/readMembers.ts"
 import { renderStageSet } from "../../programs/renderStageSet.ts"
@@ -85,9 +86,9 @@ const computeChanges = (connection: Connection, name: string) =>
       }
       if (record === undefined) continue
       // As the controller prunes a record in its mode (the CLI does not know the flag).
-      const stored = (yield* readMembers(record, recordMode(record) === "applyset")).map(
-        (member) => member.entry,
-      )
+      const stored = (yield* readMembers(record, recordMode(record) === "applyset").pipe(
+        actingAs(view),
+      )).map((member) => member.entry)
       const desiredIds = new Set(stage.members.map((m) => m.entry.id))
       const plan = planPrune({
         inventory: stored,

@@ -57,7 +57,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
         records.set(name, record)
         const result = yield* applyStage(stageSet, stage, {
           reapply: forcedFrom >= 0 && i >= forcedFrom,
-        }).pipe(actingAs(stageSet, stage.stage))
+        })
         listings.set(name, result.listings)
         applied += result.applied
         yield* progress.set(i, {
@@ -67,7 +67,12 @@ export const walkStages = Effect.fn("walkStages")(function* (
           shards: record.shards.length,
         })
         yield* verifyStage(stageSet, stage, result.live)
-      }).pipe(Effect.annotateLogs({ stage: name })),
+      }).pipe(
+        // Everything on the stage's behalf (label lookups, applies, readiness) as its
+        // identity; the inventory and status writes use the controller's own services.
+        actingAs(stageSet, stage.stage),
+        Effect.annotateLogs({ stage: name }),
+      ),
     )
     if (outcome._tag === "Left") {
       const cause = failureOf(outcome.left)

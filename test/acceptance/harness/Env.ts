@@ -3,6 +3,7 @@ import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
 import type { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
 import type { KubeClient } from "../../../src/kube/KubeClient.ts"
@@ -18,6 +19,7 @@ import {
   ReconcileConfig,
   type ReconcileConfigApi,
 } from "../../../src/programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../../../src/programs/StageIdentity.ts"
 import type { FaultsCapability } from "./faultInjector.ts"
 import { type Recorder, RecorderLayer, recordingKubeClient } from "./Recorder.ts"
 
@@ -29,6 +31,7 @@ export type ScenarioServices =
   | ReconcileConfig
   | AppliedCache
   | ArtifactFetcher
+  | StageIdentity
   | Recorder
 
 /**
@@ -85,13 +88,15 @@ export const scenarioLayer = (
     Layer.provideMerge(RecorderLayer),
     Layer.provide(resilient),
   )
+  const reconcileConfig = Layer.succeed(ReconcileConfig, config)
   return Layer.mergeAll(
     InventoryStoreLive,
     // Each build is a fresh process: a controller restart starts with nothing cached.
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "1 second" }),
     ArtifactFetcherInMemory(),
-    Layer.succeed(ReconcileConfig, config),
+    reconcileConfig,
+    StageIdentityImpersonating.pipe(Layer.provide(reconcileConfig)),
   ).pipe(Layer.provideMerge(recorded))
 }
 

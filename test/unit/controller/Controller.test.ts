@@ -6,6 +6,7 @@ import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
 import { OwnWritesMemory } from "../../../layers/OwnWrites.memory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import { runController } from "../../../src/controller/Controller.ts"
 import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
 import { EventRecorder, type EventTarget } from "../../../src/controller/EventRecorder.ts"
@@ -54,7 +55,10 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
       failureBackoffMax: Duration.hours(1),
     }),
     EventRecorderStub,
-  ).pipe(Layer.provideMerge(KubeClientInMemory))
+  ).pipe(
+    (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+    Layer.provideMerge(KubeClientInMemory),
+  )
 
 /**
  * The controller as its own process sees the cluster: its services over a client that

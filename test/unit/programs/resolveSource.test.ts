@@ -6,6 +6,7 @@ import {
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { defaultResources } from "../../../layers/inmemory/defaultResources.ts"
 import { InMemoryDriver, KubeClientInMemoryWith } from "../../../layers/KubeClient.inMemory.ts"
+import { ActingClientOwn } from "../../../layers/StageIdentity.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject, ObjectKey, ResourceInfo } from "../../../src/kube/KubeObject.ts"
 import { resolveSource } from "../../../src/programs/resolveSource.ts"
@@ -33,7 +34,7 @@ const TestLayer = Layer.mergeAll(
     namespaces: ["default", "payments", "shared"],
   }),
   ArtifactFetcherInMemory(),
-)
+).pipe((cluster) => Layer.provideMerge(ActingClientOwn, cluster))
 
 const create = (object: KubeObject) => Effect.flatMap(KubeClient, (kube) => kube.create(object))
 
