@@ -4,10 +4,12 @@ import { Cluster, type ClusterFlags, type Connection } from "../src/cli/Cluster.
 import { API_VERSION, STAGE_SET_KIND } from "../src/inventory/Labels.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilientKubeClient.ts"
+import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
 import { loadKubeConfig } from "./live/loadKubeConfig.ts"
+import { ReadinessKube } from "./Readiness.kube.ts"
 
 const connect = (
   flags: ClusterFlags,
@@ -50,9 +52,12 @@ const connect = (
     return {
       kube,
       server,
-      services: Layer.merge(InventoryStoreLive, ArtifactFetcherLive()).pipe(
-        Layer.provideMerge(client),
-      ),
+      services: Layer.mergeAll(
+        InventoryStoreLive,
+        ArtifactFetcherLive(),
+        ReadinessKube(),
+        AppliedCacheMemory,
+      ).pipe(Layer.provideMerge(client)),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }
   })

@@ -1,7 +1,9 @@
 import { Context, Effect, type Layer, type Option, type Scope } from "effect"
 import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
+import type { AppliedCache } from "../programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { Readiness } from "../programs/Readiness.ts"
 import type { CliFailure } from "./CliFailure.ts"
 
 export interface ClusterFlags {
@@ -9,8 +11,16 @@ export interface ClusterFlags {
   readonly context: Option.Option<string>
 }
 
-/** What the programs a command runs need, over one connection. */
-export type ProgramServices = KubeClient | InventoryStore | ArtifactFetcher
+/**
+ * What the programs a command runs need, over one connection: renders, inventory reads,
+ * applies and readiness waits (the applied cache starts empty: nothing is skipped).
+ */
+export type ProgramServices =
+  | KubeClient
+  | InventoryStore
+  | ArtifactFetcher
+  | Readiness
+  | AppliedCache
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */
@@ -19,7 +29,7 @@ export interface Connection {
   readonly namespace: string
   /** The API server URL, for messages. */
   readonly server: string
-  /** The services a command hands the programs it runs (render, inventory reads). */
+  /** The services a command hands the programs it runs. */
   readonly services: Layer.Layer<ProgramServices>
 }
 
