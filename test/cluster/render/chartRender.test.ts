@@ -152,7 +152,7 @@ describe("Helm chart", () => {
     const all = objects(
       render(
         "--set",
-        "controller.inventoryMode=applyset,controller.inventoryShardCap=7,leaderElection.enabled=false",
+        "controller.inventoryMode=applyset,controller.inventoryShardCap=7,controller.leaderElect=false",
         "--set",
         "metrics.serviceMonitor.enabled=true,rbac.applyClusterRole.enabled=false",
       ),
