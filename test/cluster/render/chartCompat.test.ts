@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
 import { makeControllerCli } from "../../../src/controller/controllerCli.ts"
 import type { ControllerFlags } from "../../../src/controller/Flags.ts"
+import { helmBinary } from "../chart/observability.ts"
 
 /** The chart with the Go stageset-controller chart's values: mapped, or refused by name. */
 
@@ -43,13 +44,11 @@ const rendered = (...extra: Array<string>): Array<Obj> => {
     .map((doc) => doc.toJS() as Obj | null)
     .filter((o): o is Obj => o !== null)
 }
-const podOf = (objects: Array<Obj>) =>
-  (
-    objects.find((o) => o.kind === "Deployment")?.spec as {
-      template: { spec: PodSpec }
-      replicas?: number
-    }
-  ).template.spec
+const podOf = (objects: Array<Obj>): PodSpec => {
+  const deployment = objects.find((o) => o.kind === "Deployment")
+  if (deployment === undefined) throw new Error("no Deployment rendered")
+  return (deployment.spec as { template: { spec: PodSpec } }).template.spec
+}
 /** The refusal of a render, as helm prints it. */
 const refusal = (...extra: Array<string>): string => {
   const result = template(...extra)
@@ -74,10 +73,7 @@ const controllerAccepts = (args: ReadonlyArray<string>) => {
 
 describe("the chart with the Go chart's values", () => {
   beforeAll(() => {
-    helm = execFileSync("bash", [`${root}hack/build-helm.sh`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    }).trim()
+    helm = helmBinary()
   }, 900_000)
 
   it("renders and lints with that chart's default values, into flags our controller accepts", () => {
