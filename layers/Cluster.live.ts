@@ -5,10 +5,12 @@ import { API_VERSION, STAGE_SET_KIND } from "../src/inventory/Labels.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilientKubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
 import { loadKubeConfig } from "./live/loadKubeConfig.ts"
+import { ReadinessKube } from "./Readiness.kube.ts"
 import { StageIdentityOwn } from "./StageIdentity.ts"
 
 const connect = (
@@ -57,6 +59,8 @@ const connect = (
         ArtifactFetcherLive(),
         StageIdentityOwn,
         Layer.succeed(ReconcileConfig, defaultReconcileConfig),
+        ReadinessKube(),
+        AppliedCacheMemory,
       ).pipe(Layer.provideMerge(client)),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }

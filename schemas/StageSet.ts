@@ -173,6 +173,10 @@ export const StageStatus = Schema.Struct({
   entriesCount: optionalField(NonNegativeInt, "Objects recorded in the stage's inventory."),
   shards: optionalField(NonNegativeInt, "StageInventory shards backing the stage."),
   message: optionalField(Schema.String, "Details of the stage's last outcome."),
+  lastHandledReconcileAt: optionalField(
+    Schema.String,
+    "The token of the last stages.metio.wtf/reconcile-stage request (<stage>@<token>) this stage handled.",
+  ),
 }).annotations({ description: "Observed state of one stage." })
 export type StageStatus = typeof StageStatus.Type
 

@@ -1,7 +1,9 @@
 import { Context, Effect, type Layer, type Option, type Scope } from "effect"
 import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
+import type { AppliedCache } from "../programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { Readiness } from "../programs/Readiness.ts"
 import type { ReconcileConfig } from "../programs/ReconcileConfig.ts"
 import type { StageIdentity } from "../programs/StageIdentity.ts"
 import type { CliFailure } from "./CliFailure.ts"
@@ -12,10 +14,12 @@ export interface ClusterFlags {
 }
 
 /**
- * What the programs a command runs need, over one connection. Its `StageIdentity` is the
- * kubeconfig's own: stagesetctl acts as whoever runs it, never as a StageSet's
- * ServiceAccount. Its `ReconcileConfig` is the defaults: it does not know the flags the
- * controller runs with.
+/**
+ * What the programs a command runs need, over one connection: renders, inventory reads,
+ * applies and readiness waits (the applied cache starts empty: nothing is skipped). Its
+ * `StageIdentity` is the kubeconfig's own: stagesetctl acts as whoever runs it, never as
+ * a StageSet's ServiceAccount. Its `ReconcileConfig` is the defaults: it does not know
+ * the flags the controller runs with.
  */
 export type ProgramServices =
   | KubeClient
@@ -23,6 +27,8 @@ export type ProgramServices =
   | InventoryStore
   | ArtifactFetcher
   | ReconcileConfig
+  | Readiness
+  | AppliedCache
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */
@@ -31,7 +37,7 @@ export interface Connection {
   readonly namespace: string
   /** The API server URL, for messages. */
   readonly server: string
-  /** The services a command hands the programs it runs (render, inventory reads). */
+  /** The services a command hands the programs it runs. */
   readonly services: Layer.Layer<ProgramServices>
 }
 

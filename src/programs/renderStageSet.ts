@@ -4,13 +4,14 @@ import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
+import type { ManifestFile } from "../render/ManifestFile.ts"
 import { parseManifests } from "../render/parseManifests.ts"
 import { actingAs } from "./actingIdentity.ts"
 import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
-import { resolveSource } from "./resolveSource.ts"
+import { resolveSource, sourceFromTree } from "./resolveSource.ts"
 import type { StageSetView } from "./StageSetView.ts"
 
 const where = (stage: string, source: { file: string; index: number }) =>
@@ -52,6 +53,15 @@ const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadat
   return rest
 }
 
+export interface RenderOptions {
+  /**
+   * Stages rendered from a local tree instead of their `sourceRef` (by stage name): the
+   * tree stands for the unpacked artifact, so `path` applies inside it. The controller
+   * never passes any; `stagesetctl --source-dir` does.
+   */
+  readonly localSources?: ReadonlyMap<string, ReadonlyArray<ManifestFile>>
+}
+
 /**
  * Resolves every stage's source (pinning its revision for this run) and renders its
  * objects before anything is written (semantics.md section 1, steps 3-4): namespaced
@@ -59,7 +69,10 @@ const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadat
  * CRD earlier in the render; an unknown kind, a malformed name or an id rendered twice
  * (across all stages) fails the run.
  */
-export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: StageSetView) {
+export const renderStageSet = Effect.fn("renderStageSet")(function* (
+  stageSet: StageSetView,
+  options: RenderOptions = {},
+) {
   const kube = yield* KubeClient
   const config = yield* ReconcileConfig
   const definedByCrds = new Map<string, boolean>()
@@ -75,10 +88,14 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
       return yield* new InvalidSpec({
         message: `spec.stages[${position}].sourceRef.namespace: ${sourceNamespace} is not the StageSet's namespace ${stageSet.namespace}, and --no-cross-namespace-refs is set`,
       })
+    const local = options.localSources?.get(stage.name)
     // Read as the stage's identity: a StageSet renders only what its ServiceAccount may read.
-    const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path).pipe(
-      actingAs(stageSet, stage),
-    )
+    const source =
+      local === undefined
+        ? yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path).pipe(
+            actingAs(stageSet, stage),
+          )
+        : yield* sourceFromTree(local, stage.path)
     const parsed = parseManifests(source.files)
     if (Either.isLeft(parsed)) {
       const error = parsed.left

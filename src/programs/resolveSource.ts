@@ -149,12 +149,26 @@ const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: Artif
           }),
       ),
     )
-    const files = yield* fromEither(selectArtifactFiles(unpacked, path))
+    const tree = yield* sourceFromTree(unpacked, path)
     return {
-      revision: artifact.revision ?? artifact.digest ?? contentRevision(files),
-      files,
+      revision: artifact.revision ?? artifact.digest ?? tree.revision,
+      files: tree.files,
     } satisfies ResolvedSource
   })
+
+/**
+ * The manifests of an unpacked tree under `path`, as a stage renders them, with the
+ * revision of their content. An artifact is such a tree once downloaded; so is a local
+ * directory standing in for one (`stagesetctl build --source-dir`).
+ */
+export const sourceFromTree = (
+  tree: ReadonlyArray<ManifestFile>,
+  path: string | undefined,
+): Effect.Effect<ResolvedSource, BuildFailed> =>
+  Effect.map(fromEither(selectArtifactFiles(tree, path)), (files) => ({
+    revision: contentRevision(files),
+    files,
+  }))
 
 /**
  * Resolves one stage's source, as the stage's identity (`ActingClient`, semantics.md

@@ -38,7 +38,8 @@ export const walkStages = Effect.fn("walkStages")(function* (
   const events: Array<RunEvent> = []
   let applied = 0
   // `reconcile-stage`: that stage and every one after it apply every object again.
-  const forcedFrom = rendered.findIndex((r) => r.stage.name === stageSet.reconcileStage)
+  const request = stageSet.reconcileStage
+  const forcedFrom = rendered.findIndex((r) => r.stage.name === request?.stage)
 
   for (const [i, stage] of rendered.entries()) {
     const name = stage.stage.name
@@ -83,7 +84,14 @@ export const walkStages = Effect.fn("walkStages")(function* (
     }
     // Not written on its own: the next stage's Applying, or the run's final status, carries
     // it a moment later (one status write fewer per stage).
-    progress.note(i, { phase: "Ready", message: `${stage.members.length} objects ready` })
+    progress.note(i, {
+      phase: "Ready",
+      message: `${stage.members.length} objects ready`,
+      // A `<stage>@<token>` request is handled once its stage is Ready again.
+      ...(i === forcedFrom && request?.token !== undefined
+        ? { lastHandledReconcileAt: request.token }
+        : {}),
+    })
   }
   return { records, listings, failure: undefined, applied, events } satisfies WalkResult
 })
