@@ -7,6 +7,7 @@ import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilient
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { loadKubeConfig } from "./live/loadKubeConfig.ts"
 
 const connect = (
@@ -50,9 +51,11 @@ const connect = (
     return {
       kube,
       server,
-      services: Layer.merge(InventoryStoreLive, ArtifactFetcherLive()).pipe(
-        Layer.provideMerge(client),
-      ),
+      services: Layer.mergeAll(
+        InventoryStoreLive,
+        ArtifactFetcherLive(),
+        kustomizeLayer(Option.none()),
+      ).pipe(Layer.provideMerge(client)),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }
   })

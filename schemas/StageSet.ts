@@ -173,6 +173,7 @@ export type SubstituteReference = typeof SubstituteReference.Type
 export const PostBuild = Schema.Struct({
   substitute: optionalField(
     Schema.Record({ key: Schema.String, value: Schema.String }),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: it names the substitution syntax
     "Variables substituted for ${name} in the built manifests; these win over substituteFrom.",
   ),
   substituteFrom: optionalField(

@@ -2,6 +2,7 @@ import { Context, Effect, type Layer, type Option, type Scope } from "effect"
 import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../programs/Kustomize.ts"
 import type { CliFailure } from "./CliFailure.ts"
 
 export interface ClusterFlags {
@@ -10,7 +11,7 @@ export interface ClusterFlags {
 }
 
 /** What the programs a command runs need, over one connection. */
-export type ProgramServices = KubeClient | InventoryStore | ArtifactFetcher
+export type ProgramServices = KubeClient | InventoryStore | ArtifactFetcher | Kustomize
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */

@@ -27,6 +27,8 @@ export interface ControllerFlags {
    */
   readonly logLevel: Option.Option<"debug" | "info" | "warn" | "error">
   readonly logFormat: "json" | "text"
+  /** None: `kustomize` on PATH, else the cached build of hack/build-kustomize.sh. */
+  readonly kustomizePath: Option.Option<string>
 }
 
 const atLeastOne = (name: string) =>
@@ -155,5 +157,11 @@ export const controllerOptions = Options.all({
   logFormat: Options.choice("log-format", ["json", "text"] as const).pipe(
     Options.withDefault("json" as const),
     Options.withDescription("json (one object per line) or text (logfmt). Default json."),
+  ),
+  kustomizePath: Options.file("kustomize-path", { exists: "yes" }).pipe(
+    Options.optional,
+    Options.withDescription(
+      "The kustomize binary that builds kustomizations (default: kustomize on PATH, as in the image).",
+    ),
   ),
 }) satisfies Options.Options<ControllerFlags>

@@ -3,8 +3,9 @@ import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
+import { compileReadyExprs } from "../readiness/celChecks.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
-import { parseManifests } from "../render/parseManifests.ts"
+import { buildStage } from "./buildStage.ts"
 import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
@@ -63,18 +64,16 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
+    const readyExprs = compileReadyExprs(
+      stage.readyChecks?.exprs ?? [],
+      `spec.stages[${position}].readyChecks.exprs`,
+    )
+    if (Either.isLeft(readyExprs))
+      return yield* new InvalidSpec({ message: `stage ${stage.name}: ${readyExprs.left}` })
     const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
-    const parsed = parseManifests(source.files)
-    if (Either.isLeft(parsed)) {
-      const error = parsed.left
-      return yield* new BuildFailed({
-        file: error.file,
-        index: error.index,
-        message: `stage ${stage.name}: ${error.message}`,
-      })
-    }
+    const built = yield* buildStage(stageSet.namespace, stage, position, source)
     const members: Array<RenderedMember> = []
-    for (const { object, source: at } of parsed.right) {
+    for (const { object, source: at } of built.objects) {
       const { group } = parseApiVersion(object.apiVersion)
       const namespaced = yield* kube.discover(object.apiVersion, object.kind).pipe(
         Effect.map((resource) => resource.namespaced),
@@ -111,7 +110,14 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
         source: { file: at.file, index: at.index },
       })
     }
-    stages.push({ stage, position, revision: source.revision, members })
+    stages.push({
+      stage,
+      position,
+      revision: source.revision,
+      members,
+      ...(readyExprs.right.length === 0 ? {} : { readyExprs: readyExprs.right }),
+      ...(built.secret.length === 0 ? {} : { secret: built.secret }),
+    })
   }
   return stages
 })

@@ -10,9 +10,9 @@ import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
-import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"
 import {
+  type StageFiles,
   selectArtifactFiles,
   selectConfigMapFiles,
   selectSecretFiles,
@@ -39,11 +39,9 @@ export interface SourceRef {
   readonly apiVersion?: string | undefined
 }
 
-export interface ResolvedSource {
+export interface ResolvedSource extends StageFiles {
   /** `sha256:<hex>` of the files for ConfigMap/Secret; the artifact's revision for Flux kinds. */
   readonly revision: string
-  /** The selected manifest files, in render order. */
-  readonly files: ReadonlyArray<ManifestFile>
 }
 
 type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | KubeError
@@ -85,10 +83,10 @@ const resolveData = (key: ObjectKey) =>
   Effect.gen(function* () {
     const object = yield* readSource(key)
     const data = dataOf(object)
-    const files = yield* fromEither(
+    const selected = yield* fromEither(
       key.kind === "Secret" ? selectSecretFiles(data) : selectConfigMapFiles(data),
     )
-    return { revision: contentRevision(files), files } satisfies ResolvedSource
+    return { ...selected, revision: contentRevision(selected.files) } satisfies ResolvedSource
   })
 
 /** Why a Flux source's artifact cannot be used, or its coordinates. */
@@ -143,10 +141,10 @@ const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: Artif
           }),
       ),
     )
-    const files = yield* fromEither(selectArtifactFiles(unpacked, path))
+    const selected = yield* fromEither(selectArtifactFiles(unpacked, path))
     return {
-      revision: artifact.revision ?? artifact.digest ?? contentRevision(files),
-      files,
+      ...selected,
+      revision: artifact.revision ?? artifact.digest ?? contentRevision(selected.files),
     } satisfies ResolvedSource
   })
 

@@ -28,7 +28,7 @@ export interface RenderedObject {
  * refuses. Everything else follows YAML 1.2 (so `on`/`yes` stay strings, as in
  * Flux).
  */
-const yaml11Octal: ScalarTag = {
+export const yaml11Octal: ScalarTag = {
   tag: "tag:yaml.org,2002:int",
   default: true,
   format: "OCT",
@@ -57,7 +57,7 @@ const checkRequiredString = (value: unknown, field: string): string | undefined 
 }
 
 /** Why `value` is not an object the controller can apply and record, or undefined. */
-const checkObject = (value: unknown): string | undefined => {
+export const checkObject = (value: unknown): string | undefined => {
   if (!Predicate.isRecord(value)) return `not a mapping, found ${describeValue(value)}`
   const problem =
     checkRequiredString(value.apiVersion, "apiVersion") ?? checkRequiredString(value.kind, "kind")

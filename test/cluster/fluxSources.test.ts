@@ -35,6 +35,7 @@ import {
   fluxSourceSpec,
   installFluxCrds,
 } from "./fixtures/fluxCrds.ts"
+import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import { resilientLiveKube } from "./fixtures/readiness.ts"
 import { testNamespace } from "./support.ts"
 
@@ -44,6 +45,7 @@ const Services = Layer.mergeAll(
   ReadinessKube({ recheckEvery: "1 second" }),
   // Generous for loopback; the timeout case below brings its own short one.
   ArtifactFetcherLive({ timeout: "30 seconds" }),
+  KustomizeForTests(),
   Layer.succeed(ReconcileConfig, {
     ...defaultReconcileConfig,
     defaultTimeout: Duration.seconds(30),

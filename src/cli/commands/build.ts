@@ -4,7 +4,7 @@ import { Console, Effect, Either, Option } from "effect"
 import { formatEntryId, refOf, validateRef } from "../../inventory/EntryId.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { parseManifests } from "../../render/parseManifests.ts"
-import { selectConfigMapFiles } from "../../render/selectManifestFiles.ts"
+import { isKustomizationName, selectConfigMapFiles } from "../../render/selectManifestFiles.ts"
 import { failure } from "../CliFailure.ts"
 import {
   formatJson,
@@ -82,8 +82,15 @@ export const buildCommand = Command.make(
           .readFileString(file)
           .pipe(Effect.mapError((error) => failure(`cannot read ${file}: ${error.message}`)))
       }
+      const kustomization = Object.keys(data).find(isKustomizationName)
+      if (kustomization !== undefined)
+        return yield* failure(
+          `build: ${path.join(flags.dir, kustomization)} is a kustomization; run \`kustomize build ${flags.dir}\` to see what the controller's kustomize build renders`,
+        )
       // The same selection and order as a ConfigMap source: manifest names, key order.
-      const rendered = Either.flatMap(selectConfigMapFiles(data), parseManifests)
+      const rendered = Either.flatMap(selectConfigMapFiles(data), (selected) =>
+        parseManifests(selected.files),
+      )
       if (Either.isLeft(rendered))
         return yield* failure(`build failed: ${path.join(flags.dir, rendered.left.message)}`)
       const objects = rendered.right.map((item) => ({

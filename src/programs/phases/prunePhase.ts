@@ -6,6 +6,7 @@ import type { KubeClient } from "../../kube/KubeClient.ts"
 import type { ArtifactFetcher } from "../ArtifactFetcher.ts"
 import { actingAs } from "../actingIdentity.ts"
 import { claimedElsewhere } from "../claimedElsewhere.ts"
+import type { Kustomize } from "../Kustomize.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { RunEvent } from "../RunEvent.ts"
@@ -48,7 +49,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
   const allDesired = new Set(rendered.flatMap((r) => r.members.map((m) => m.entry.id)))
   // The ownership reads are the controller's, made once per run and only when a stage has
   // something to prune; the context is captured so the cached read needs nothing later.
-  const context = yield* Effect.context<KubeClient | InventoryStore | ArtifactFetcher>()
+  const context = yield* Effect.context<KubeClient | InventoryStore | ArtifactFetcher | Kustomize>()
   const others = yield* claimedElsewhere(stageSet).pipe(Effect.provide(context), Effect.cached)
   const events: Array<RunEvent> = []
   const failures: Array<string> = []

@@ -2,6 +2,7 @@ import { Duration, type Effect, Layer, type Scope } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
 import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
 import type { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
@@ -12,6 +13,7 @@ import {
 } from "../../../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../../../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../../../src/programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../../../src/programs/Kustomize.ts"
 import type { Readiness } from "../../../src/programs/Readiness.ts"
 import {
   defaultReconcileConfig,
@@ -29,6 +31,7 @@ export type ScenarioServices =
   | ReconcileConfig
   | AppliedCache
   | ArtifactFetcher
+  | Kustomize
   | Recorder
 
 /**
@@ -42,6 +45,11 @@ export interface AcceptanceEnv {
   readonly kube: () => Layer.Layer<KubeClient>
   /** A cluster whose API faults on request (S17): the in-memory driver, or a proxy in front of the live server. */
   readonly faults?: FaultsCapability
+  /**
+   * Kustomize: the real binary where the env may start processes (live); absent, builds
+   * that need kustomize fail with BuildFailed (the in-memory env starts no processes).
+   */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /**
@@ -59,6 +67,8 @@ export interface ScenarioOptions {
   readonly shardCap?: number
   /** Overrides of the reconcile settings (timeouts). */
   readonly config?: Partial<ReconcileConfigApi>
+  /** Kustomize for this run; default: unavailable (see AcceptanceEnv.kustomize). */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /** The services of one scenario run, over the given KubeClient layer. */
@@ -86,6 +96,7 @@ export const scenarioLayer = (
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "1 second" }),
     ArtifactFetcherInMemory(),
+    options.kustomize ?? KustomizeUnavailable("this test world starts no processes"),
     Layer.succeed(ReconcileConfig, config),
   ).pipe(Layer.provideMerge(recorded))
 }
