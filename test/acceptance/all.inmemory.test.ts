@@ -16,6 +16,7 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 
@@ -43,3 +44,4 @@ makeBeforeBreak(env)
 apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
+readyExprs(env)

@@ -21,6 +21,7 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 
@@ -48,3 +49,4 @@ apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
 kubectlInterop(env)
+readyExprs(env)
