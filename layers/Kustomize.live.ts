@@ -110,7 +110,11 @@ export const makeKustomizeLive = (options: KustomizeLiveOptions) =>
           { concurrency: "unbounded" },
         )
         // kustomize names files by their absolute path; the temp dir means nothing to a user.
-        const complaint = stderr.slice(0, STDERR_BYTES).replaceAll(`${root}/`, "").trim()
+        const complaint = stderr
+          .slice(0, STDERR_BYTES)
+          .replaceAll(`${root}/`, "")
+          .replaceAll(root, ".")
+          .trim()
         if (exitCode !== 0)
           return yield* failed(
             dir,
