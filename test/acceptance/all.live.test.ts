@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { beforeAll } from "vitest"
+import { KustomizeForTests } from "../cluster/fixtures/kustomize.ts"
 import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { liveFaults } from "./harness/faultProxy.ts"
@@ -26,7 +27,13 @@ import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 
 // Every scenario against the real kube-apiserver (local control plane or STAGESET_TEST_KUBECONFIG).
-const env: AcceptanceEnv = { name: "live", kube: () => LiveKubeClient, faults: liveFaults }
+const env: AcceptanceEnv = {
+  name: "live",
+  kube: () => LiveKubeClient,
+  faults: liveFaults,
+  // Scenarios whose stages need kustomize pass it on: `scenarioLayer(..., { kustomize })`.
+  kustomize: KustomizeForTests(),
+}
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)
 

@@ -113,7 +113,8 @@ describe("kustomize builds (the real binary)", () => {
       // overlays/prod-patched is overlays/prod with these patches written in by hand.
       expect(ours).toEqual(byId(kustomizeBuild("overlays/prod-patched")))
       const service = ours.find((o) => o.kind === "Service")
-      expect((service?.spec as { ports: Array<{ port: number }> }).ports[0]?.port).toBe(8443)
+      const ports = (service?.spec as { ports?: Array<{ port: number }> } | undefined)?.ports
+      expect(ports?.[0]?.port).toBe(8443)
     }).pipe(Effect.provide(Services)),
   )
 
@@ -303,49 +304,47 @@ describe("kustomize builds (the real binary)", () => {
     )
 
     // Real time: the timeout must really pass.
-    it.live(
-      "a missing binary, a build that hangs and one that prints too much fail clearly",
-      () =>
-        Effect.gen(function* () {
-          const files = [{ path: "kustomization.yaml", content: "resources: []\n" }]
-          const missing = yield* Effect.flip(
-            direct(files, "").pipe(
-              Effect.provide(KustomizeLive({ binary: "/nonexistent/kustomize" })),
+    it.live("a missing binary, a build that hangs and one that prints too much fail clearly", () =>
+      Effect.gen(function* () {
+        const files = [{ path: "kustomization.yaml", content: "resources: []\n" }]
+        const missing = yield* Effect.flip(
+          direct(files, "").pipe(
+            Effect.provide(KustomizeLive({ binary: "/nonexistent/kustomize" })),
+          ),
+        )
+        expect(missing.message).toBe(
+          "the kustomize binary /nonexistent/kustomize was not found (set --kustomize-path)",
+        )
+        const scripts = mkdtempSync(join(tmpdir(), "kustomize-stand-in-"))
+        const script = (name: string, body: string) => {
+          const path = join(scripts, name)
+          writeFileSync(path, `#!/bin/sh\n${body}\n`)
+          chmodSync(path, 0o755)
+          return path
+        }
+        const slow = yield* Effect.flip(
+          direct(files, "").pipe(
+            Effect.provide(
+              KustomizeLive({
+                binary: script("slow", "exec /bin/sleep 30"),
+                timeout: "500 millis",
+              }),
             ),
-          )
-          expect(missing.message).toBe(
-            "the kustomize binary /nonexistent/kustomize was not found (set --kustomize-path)",
-          )
-          const scripts = mkdtempSync(join(tmpdir(), "kustomize-stand-in-"))
-          const script = (name: string, body: string) => {
-            const path = join(scripts, name)
-            writeFileSync(path, `#!/bin/sh\n${body}\n`)
-            chmodSync(path, 0o755)
-            return path
-          }
-          const slow = yield* Effect.flip(
-            direct(files, "").pipe(
-              Effect.provide(
-                KustomizeLive({
-                  binary: script("slow", "exec /bin/sleep 30"),
-                  timeout: "500 millis",
-                }),
-              ),
+          ),
+        )
+        expect(slow.message).toBe("kustomize build ./ did not finish within 500ms")
+        const chatty = yield* Effect.flip(
+          direct(files, "").pipe(
+            Effect.provide(
+              KustomizeLive({
+                binary: script("chatty", "while :; do echo 0123456789abcdef; done"),
+                maxOutputBytes: 4096,
+              }),
             ),
-          )
-          expect(slow.message).toBe("kustomize build ./ did not finish within 500ms")
-          const chatty = yield* Effect.flip(
-            direct(files, "").pipe(
-              Effect.provide(
-                KustomizeLive({
-                  binary: script("chatty", "while :; do echo 0123456789abcdef; done"),
-                  maxOutputBytes: 4096,
-                }),
-              ),
-            ),
-          )
-          expect(chatty.message).toBe("kustomize build ./ printed more than 4096 bytes")
-        }),
+          ),
+        )
+        expect(chatty.message).toBe("kustomize build ./ printed more than 4096 bytes")
+      }),
     )
   })
 })
