@@ -7,6 +7,7 @@
  * that refuse every connection, so nothing reaches the network even if a remote resource
  * slipped past the checks done before. Output and time are capped.
  */
+import { createHash } from "node:crypto"
 import { Command, CommandExecutor, FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Duration, Effect, Layer, Stream } from "effect"
@@ -28,6 +29,8 @@ export interface KustomizeLiveOptions {
   readonly extractedBytes?: number
 }
 
+/** Builds whose output is kept (least recently used go first), within the output cap in total. */
+const CACHED_BUILDS = 64
 /** What of kustomize's complaints a message keeps; the start says what is wrong. */
 const STDERR_BYTES = 8 * 1024
 /** Answers every connection attempt with a refusal: the discard port on loopback, never served. */
@@ -123,7 +126,39 @@ export const makeKustomizeLive = (options: KustomizeLiveOptions) =>
         return Buffer.concat(stdout.chunks).toString("utf8")
       })
 
+    // Same inputs, same output: the binary is pinned, without network or plugins. A no-op
+    // reconcile then costs a hash instead of a temp dir and a process.
+    const cache = new Map<string, string>()
+    const cacheKey = (files: ReadonlyArray<ManifestFile>, dir: string): string => {
+      const hash = createHash("sha256").update(`${dir}\0`)
+      for (const file of files) {
+        const bytes = bytesOf(file)
+        hash.update(`${file.path}\0${bytes.length}\0`).update(bytes)
+      }
+      return hash.digest("base64url")
+    }
+    const remember = (key: string, output: string) => {
+      cache.delete(key)
+      cache.set(key, output)
+      let total = 0
+      for (const value of cache.values()) total += value.length
+      for (const [oldest, value] of cache) {
+        if (cache.size <= CACHED_BUILDS && total <= maxOutput) break
+        cache.delete(oldest)
+        total -= value.length
+      }
+    }
+
     const build = (files: ReadonlyArray<ManifestFile>, dir: string) =>
+      Effect.suspend(() => {
+        const key = cacheKey(files, dir)
+        const cached = cache.get(key)
+        return cached === undefined
+          ? Effect.tap(runBuild(files, dir), (output) => Effect.sync(() => remember(key, output)))
+          : Effect.succeed(cached)
+      })
+
+    const runBuild = (files: ReadonlyArray<ManifestFile>, dir: string) =>
       Effect.gen(function* () {
         const refused = checkTree(files, limits)
         if (refused !== undefined) return yield* refused

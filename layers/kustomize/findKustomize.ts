@@ -5,7 +5,7 @@
  */
 import { accessSync, constants } from "node:fs"
 import { homedir } from "node:os"
-import { delimiter, join } from "node:path"
+import { delimiter, join, resolve } from "node:path"
 import { Effect, Layer, Option } from "effect"
 import type { Kustomize } from "../../src/programs/Kustomize.ts"
 import { KustomizeLive } from "../Kustomize.live.ts"
@@ -37,11 +37,12 @@ export const findKustomize = (
   explicit: Option.Option<string>,
 ): Effect.Effect<Option.Option<string>> =>
   Effect.sync(() => {
-    if (Option.isSome(explicit)) return explicit
+    // Absolute: builds run with an empty PATH.
+    if (Option.isSome(explicit)) return Option.some(resolve(explicit.value))
     const onPath = (process.env.PATH ?? "")
       .split(delimiter)
       .filter((dir) => dir !== "")
-      .map((dir) => join(dir, "kustomize"))
+      .map((dir) => resolve(dir, "kustomize"))
       .find(executable)
     if (onPath !== undefined) return Option.some(onPath)
     const cached = cachedKustomize()

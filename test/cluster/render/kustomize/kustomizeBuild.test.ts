@@ -344,6 +344,16 @@ describe("kustomize builds (the real binary)", () => {
           ),
         )
         expect(chatty.message).toBe("kustomize build ./ printed more than 4096 bytes")
+        // The same inputs are built once: a no-op reconcile starts no process.
+        const runs = join(scripts, "runs")
+        const counting = KustomizeLive({
+          binary: script("counting", `echo run >> ${runs}\necho 'kind: ConfigMap'`),
+        })
+        const twice = Effect.zipRight(direct(files, ""), direct(files, "")).pipe(
+          Effect.provide(counting),
+        )
+        expect(yield* twice).toBe("kind: ConfigMap\n")
+        expect(readFileSync(runs, "utf8")).toBe("run\n")
       }),
     )
   })
