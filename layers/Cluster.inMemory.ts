@@ -5,6 +5,7 @@ import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/Reconci
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "./ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
+import { KustomizeUnavailable } from "./Kustomize.unavailable.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
 import { StageIdentityOwn } from "./StageIdentity.ts"
 
@@ -23,6 +24,7 @@ export const ClusterInMemory: Layer.Layer<Cluster, never, KubeClient> = Layer.ef
       AppliedCacheMemory,
       StageIdentityOwn,
       Layer.succeed(ReconcileConfig, defaultReconcileConfig),
+      KustomizeUnavailable("the in-memory cluster starts no processes"),
     ).pipe(Layer.provideMerge(Layer.succeed(KubeClient, kube)))
     return {
       connect: (_flags, namespace) =>

@@ -9,6 +9,7 @@ import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
 import { StageIdentityOwn } from "./StageIdentity.ts"
@@ -61,6 +62,7 @@ const connect = (
         Layer.succeed(ReconcileConfig, defaultReconcileConfig),
         ReadinessKube(),
         AppliedCacheMemory,
+        kustomizeLayer(Option.none()),
       ).pipe(Layer.provideMerge(client)),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }

@@ -12,6 +12,7 @@ import { KubeClient } from "../src/kube/KubeClient.ts"
 import { resilientKubeClientLayer } from "../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../src/programs/Kustomize.ts"
 import type { Readiness } from "../src/programs/Readiness.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
 import type { StageIdentity } from "../src/programs/StageIdentity.ts"
@@ -21,6 +22,7 @@ import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { EventRecorderKube } from "./EventRecorder.kube.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { type KubeConfigError, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
@@ -34,6 +36,7 @@ export type ControllerServices =
   | ReconcileConfig
   | AppliedCache
   | ArtifactFetcher
+  | Kustomize
   | ControllerConfig
   | EventRecorder
   | OwnWrites
@@ -117,6 +120,7 @@ const servicesOver = (
     EventRecorderKube({ instance: who.identity }),
     ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
     StageIdentityImpersonating.pipe(Layer.provide(config)),
+    kustomizeLayer(flags.kustomizePath),
   ).pipe(Layer.provideMerge(kube))
   return Layer.merge(services, config)
 }

@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process"
-import { Duration, Effect, Layer, type Scope } from "effect"
+import { Duration, Effect, Layer, Option, type Scope } from "effect"
 import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
+import { kustomizeLayer } from "../../layers/kustomize/findKustomize.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
 import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { FIELD_MANAGER } from "../../src/inventory/Labels.ts"
@@ -54,6 +55,7 @@ export const makeControllerSubject = (
         AppliedCacheMemory,
         ReadinessKube(),
         ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+        kustomizeLayer(Option.none()),
         Layer.succeed(ReconcileConfig, { ...defaultReconcileConfig, version: CONTROLLER_VERSION }),
       ).pipe(
         (services) => Layer.provideMerge(StageIdentityImpersonating, services),

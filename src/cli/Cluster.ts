@@ -3,6 +3,7 @@ import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
 import type { AppliedCache } from "../programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../programs/Kustomize.ts"
 import type { Readiness } from "../programs/Readiness.ts"
 import type { ReconcileConfig } from "../programs/ReconcileConfig.ts"
 import type { StageIdentity } from "../programs/StageIdentity.ts"
@@ -13,7 +14,6 @@ export interface ClusterFlags {
   readonly context: Option.Option<string>
 }
 
-/**
 /**
  * What the programs a command runs need, over one connection: renders, inventory reads,
  * applies and readiness waits (the applied cache starts empty: nothing is skipped). Its
@@ -29,6 +29,7 @@ export type ProgramServices =
   | ReconcileConfig
   | Readiness
   | AppliedCache
+  | Kustomize
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */

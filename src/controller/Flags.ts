@@ -31,6 +31,8 @@ export interface ControllerFlags {
   readonly defaultServiceAccount: Option.Option<string>
   /** `--no-cross-namespace-refs`: a source in another namespace is InvalidSpec. */
   readonly noCrossNamespaceRefs: boolean
+  /** None: `kustomize` on PATH, else the cached build of hack/build-kustomize.sh. */
+  readonly kustomizePath: Option.Option<string>
 }
 
 const atLeastOne = (name: string) =>
@@ -181,6 +183,12 @@ export const controllerOptions = Options.all({
   noCrossNamespaceRefs: Options.boolean("no-cross-namespace-refs").pipe(
     Options.withDescription(
       "Refuse (InvalidSpec) a sourceRef or substituteFrom in another namespace than the StageSet's.",
+    ),
+  ),
+  kustomizePath: Options.file("kustomize-path", { exists: "yes" }).pipe(
+    Options.optional,
+    Options.withDescription(
+      "The kustomize binary that builds kustomizations (default: kustomize on PATH, as in the image).",
     ),
   ),
 }) satisfies Options.Options<ControllerFlags>

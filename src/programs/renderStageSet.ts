@@ -3,10 +3,11 @@ import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
+import { compileReadyExprs } from "../readiness/celChecks.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
-import { parseManifests } from "../render/parseManifests.ts"
 import { actingAs } from "./actingIdentity.ts"
+import { buildStage } from "./buildStage.ts"
 import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
@@ -79,6 +80,12 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
+    const readyExprs = compileReadyExprs(
+      stage.readyChecks?.exprs ?? [],
+      `spec.stages[${position}].readyChecks.exprs`,
+    )
+    if (Either.isLeft(readyExprs))
+      return yield* new InvalidSpec({ message: `stage ${stage.name}: ${readyExprs.left}` })
     const sourceNamespace = stage.sourceRef.namespace
     if (
       config.noCrossNamespaceRefs &&
@@ -89,24 +96,17 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
         message: `spec.stages[${position}].sourceRef.namespace: ${sourceNamespace} is not the StageSet's namespace ${stageSet.namespace}, and --no-cross-namespace-refs is set`,
       })
     const local = options.localSources?.get(stage.name)
-    // Read as the stage's identity: a StageSet renders only what its ServiceAccount may read.
-    const source =
-      local === undefined
-        ? yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path).pipe(
-            actingAs(stageSet, stage),
-          )
-        : yield* sourceFromTree(local, stage.path)
-    const parsed = parseManifests(source.files)
-    if (Either.isLeft(parsed)) {
-      const error = parsed.left
-      return yield* new BuildFailed({
-        file: error.file,
-        index: error.index,
-        message: `stage ${stage.name}: ${error.message}`,
-      })
-    }
+    // Read and built as the stage's identity (the source, postBuild's substituteFrom): a
+    // StageSet renders only what its ServiceAccount may read.
+    const { source, built } = yield* Effect.gen(function* () {
+      const source =
+        local === undefined
+          ? yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
+          : yield* sourceFromTree(local, stage.path)
+      return { source, built: yield* buildStage(stageSet.namespace, stage, position, source) }
+    }).pipe(actingAs(stageSet, stage))
     const members: Array<RenderedMember> = []
-    for (const { object, source: at } of parsed.right) {
+    for (const { object, source: at } of built.objects) {
       const { group } = parseApiVersion(object.apiVersion)
       const namespaced = yield* kube.discover(object.apiVersion, object.kind).pipe(
         Effect.map((resource) => resource.namespaced),
@@ -143,7 +143,14 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
         source: { file: at.file, index: at.index },
       })
     }
-    stages.push({ stage, position, revision: source.revision, members })
+    stages.push({
+      stage,
+      position,
+      revision: source.revision,
+      members,
+      ...(readyExprs.right.length === 0 ? {} : { readyExprs: readyExprs.right }),
+      ...(built.secret.length === 0 ? {} : { secret: built.secret }),
+    })
   }
   return stages
 })

@@ -13,6 +13,7 @@ import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"
 import {
+  type StageFiles,
   selectArtifactFiles,
   selectConfigMapFiles,
   selectSecretFiles,
@@ -39,11 +40,9 @@ export interface SourceRef {
   readonly apiVersion?: string | undefined
 }
 
-export interface ResolvedSource {
+export interface ResolvedSource extends StageFiles {
   /** `sha256:<hex>` of the files for ConfigMap/Secret; the artifact's revision for Flux kinds. */
   readonly revision: string
-  /** The selected manifest files, in render order. */
-  readonly files: ReadonlyArray<ManifestFile>
   /** A Secret's content: no message may quote it (semantics.md section 9). */
   readonly sensitive?: boolean
 }
@@ -87,12 +86,12 @@ const resolveData = (key: ObjectKey) =>
   Effect.gen(function* () {
     const object = yield* readSource(key)
     const data = dataOf(object)
-    const files = yield* fromEither(
+    const selected = yield* fromEither(
       key.kind === "Secret" ? selectSecretFiles(data) : selectConfigMapFiles(data),
     )
     return {
-      revision: contentRevision(files),
-      files,
+      ...selected,
+      revision: contentRevision(selected.files),
       ...(key.kind === "Secret" ? { sensitive: true } : {}),
     } satisfies ResolvedSource
   })
@@ -151,8 +150,8 @@ const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: Artif
     )
     const tree = yield* sourceFromTree(unpacked, path)
     return {
+      ...tree,
       revision: artifact.revision ?? artifact.digest ?? tree.revision,
-      files: tree.files,
     } satisfies ResolvedSource
   })
 
@@ -165,9 +164,9 @@ export const sourceFromTree = (
   tree: ReadonlyArray<ManifestFile>,
   path: string | undefined,
 ): Effect.Effect<ResolvedSource, BuildFailed> =>
-  Effect.map(fromEither(selectArtifactFiles(tree, path)), (files) => ({
-    revision: contentRevision(files),
-    files,
+  Effect.map(fromEither(selectArtifactFiles(tree, path)), (selected) => ({
+    ...selected,
+    revision: contentRevision(selected.files),
   }))
 
 /**

@@ -17,8 +17,10 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
+import { crossNamespaceRefs } from "./scenarios/tenancy.ts"
 
 // Every scenario against the in-memory API server: a fresh cluster per test.
 const env: AcceptanceEnv = {
@@ -45,3 +47,5 @@ makeBeforeBreak(env)
 apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
+readyExprs(env)
+crossNamespaceRefs(env)

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import { KustomizeForTests } from "../cluster/fixtures/kustomize.ts"
 import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { liveFaults } from "./harness/faultProxy.ts"
@@ -22,8 +23,10 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
+import { crossNamespaceRefs, tenancyRbac } from "./scenarios/tenancy.ts"
 
 // Every scenario against the real kube-apiserver (local control plane or STAGESET_TEST_KUBECONFIG).
 const second = secondControlPlane()
@@ -32,6 +35,8 @@ const env: AcceptanceEnv = {
   kube: () => LiveKubeClient,
   faults: liveFaults,
   secondCluster: second.cluster,
+  // Scenarios whose stages need kustomize pass it on: `scenarioLayer(..., { kustomize })`.
+  kustomize: KustomizeForTests(),
 }
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)
@@ -56,3 +61,6 @@ apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
 kubectlInterop(env)
+readyExprs(env)
+crossNamespaceRefs(env)
+tenancyRbac(env)

@@ -28,6 +28,7 @@ import {
   yamlOf,
 } from "../acceptance/harness/fixtures.ts"
 import { installCrds } from "../acceptance/harness/installCrds.ts"
+import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import {
   condition,
   forkWatching,
@@ -46,6 +47,7 @@ const Services = Layer.mergeAll(
   AppliedCacheMemory,
   ReadinessKube({ recheckEvery: "10 minutes" }),
   ArtifactFetcherInMemory(),
+  KustomizeForTests(),
   Layer.succeed(ReconcileConfig, {
     ...defaultReconcileConfig,
     defaultTimeout: Duration.hours(1),

@@ -6,6 +6,7 @@ import type { KubeClient } from "../../kube/KubeClient.ts"
 import type { ArtifactFetcher } from "../ArtifactFetcher.ts"
 import { actingAs } from "../actingIdentity.ts"
 import { claimedElsewhere } from "../claimedElsewhere.ts"
+import type { Kustomize } from "../Kustomize.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { RunEvent } from "../RunEvent.ts"
@@ -50,7 +51,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
   // The ownership reads are the controller's, made once per run and only when a stage has
   // something to prune; the context is captured so the cached read needs nothing later.
   const context = yield* Effect.context<
-    KubeClient | InventoryStore | ArtifactFetcher | StageIdentity | ReconcileConfig
+    KubeClient | InventoryStore | ArtifactFetcher | StageIdentity | ReconcileConfig | Kustomize
   >()
   const others = yield* claimedElsewhere(stageSet).pipe(Effect.provide(context), Effect.cached)
   const events: Array<RunEvent> = []

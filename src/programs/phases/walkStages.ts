@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { StageRecord } from "../../inventory/StageRecord.ts"
+import { redact } from "../../render/postBuild/redact.ts"
 import { actingAs } from "../actingIdentity.ts"
 import { type Failure, failureOf } from "../failureReason.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
@@ -77,7 +78,11 @@ export const walkStages = Effect.fn("walkStages")(function* (
     )
     if (outcome._tag === "Left") {
       const cause = failureOf(outcome.left)
-      const failure = { ...cause, message: `stage ${name}: ${cause.message}` }
+      // The API server may echo a field value that postBuild took from a Secret.
+      const failure = {
+        ...cause,
+        message: redact(`stage ${name}: ${cause.message}`, stage.secret ?? []),
+      }
       yield* progress.set(i, { phase: "Failed", message: failure.message })
       events.push({ type: "Warning", reason: failure.reason, message: failure.message })
       return { records, listings, failure, applied, events } satisfies WalkResult

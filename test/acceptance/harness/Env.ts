@@ -2,6 +2,7 @@ import { Duration, type Effect, Layer, type Scope } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
 import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
@@ -13,6 +14,7 @@ import {
 } from "../../../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../../../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../../../src/programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../../../src/programs/Kustomize.ts"
 import type { Readiness } from "../../../src/programs/Readiness.ts"
 import {
   defaultReconcileConfig,
@@ -32,6 +34,7 @@ export type ScenarioServices =
   | AppliedCache
   | ArtifactFetcher
   | StageIdentity
+  | Kustomize
   | Recorder
 
 /**
@@ -50,6 +53,11 @@ export interface AcceptanceEnv {
    * cluster, or a second local control plane (started once per file, on first use).
    */
   readonly secondCluster: Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope>
+  /**
+   * Kustomize: the real binary where the env may start processes (live); absent, builds
+   * that need kustomize fail with BuildFailed (the in-memory env starts no processes).
+   */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /**
@@ -67,6 +75,8 @@ export interface ScenarioOptions {
   readonly shardCap?: number
   /** Overrides of the reconcile settings (timeouts). */
   readonly config?: Partial<ReconcileConfigApi>
+  /** Kustomize for this run; default: unavailable (see AcceptanceEnv.kustomize). */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /** The services of one scenario run, over the given KubeClient layer. */
@@ -95,6 +105,7 @@ export const scenarioLayer = (
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "1 second" }),
     ArtifactFetcherInMemory(),
+    options.kustomize ?? KustomizeUnavailable("this test world starts no processes"),
     reconcileConfig,
     StageIdentityImpersonating.pipe(Layer.provide(reconcileConfig)),
   ).pipe(Layer.provideMerge(recorded))

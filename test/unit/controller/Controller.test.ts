@@ -4,6 +4,7 @@ import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { OwnWritesMemory } from "../../../layers/OwnWrites.memory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
 import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
@@ -41,6 +42,7 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "50 millis" }),
     ArtifactFetcherInMemory(),
+    KustomizeUnavailable("unit tests start no processes"),
     Layer.succeed(ReconcileConfig, {
       ...defaultReconcileConfig,
       defaultTimeout: Duration.seconds(5),

@@ -276,19 +276,20 @@ describe("resolveSource: Flux sources", () => {
     }).pipe(Effect.provide(TestLayer)),
   )
 
-  it.effect("refuses a kustomization under path with BuildFailed", () =>
+  it.effect("hands a kustomization under path over with the whole artifact, for kustomize", () =>
     Effect.gen(function* () {
       yield* gitRepositoryWith([
         ...manifests,
         { name: "deploy/prod/kustomization.yaml", content: "resources: [b.yaml]\n" },
       ])
-      const error = yield* Effect.flip(
-        resolveSource("payments", { kind: "GitRepository", name: "app" }, "deploy/prod"),
+      const resolved = yield* resolveSource(
+        "payments",
+        { kind: "GitRepository", name: "app" },
+        "deploy/prod",
       )
-      expect(error._tag).toBe("BuildFailed")
-      expect(error.message).toBe(
-        "deploy/prod/kustomization.yaml: kustomize builds are not supported yet (found deploy/prod/kustomization.yaml)",
-      )
+      expect(resolved.dir).toBe("deploy/prod")
+      expect(resolved.files.map((f) => f.path)).toContain("deploy/dev/c.yaml")
+      expect(resolved.files.map((f) => f.path)).toContain("deploy/prod/kustomization.yaml")
     }).pipe(Effect.provide(TestLayer)),
   )
 

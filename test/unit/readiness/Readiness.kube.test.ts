@@ -169,11 +169,14 @@ describe("Readiness over the KubeClient", () => {
       yield* create(job)
       yield* settle
       expect(yield* Fiber.poll(waiting)).toSatisfy((o) => o._tag === "None")
-      yield* setStatus(job, {
-        succeeded: 1,
-        conditions: [condition("Complete", "True", "Completed")],
-      })
-      expect((yield* Fiber.join(waiting)).objects[0]?.message).toBe("job completed")
+      // Created but not started: kstatus still counts it in progress.
+      yield* setStatus(job, { active: 0 })
+      yield* settle
+      expect(yield* Fiber.poll(waiting)).toSatisfy((o) => o._tag === "None")
+      yield* setStatus(job, { startTime: "2026-01-01T00:00:00Z", active: 1 })
+      expect((yield* Fiber.join(waiting)).objects[0]?.message).toBe(
+        "job started: 0/1 succeeded, 1 active, 0 failed",
+      )
     }).pipe(Effect.provide(TestLayer)),
   )
 
