@@ -99,9 +99,26 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
     // longer in the spec: the StageSet's); a forged record cannot borrow the controller's.
     const stage = input.identity.stages.find((s) => s.name === record.stage)
     const outcomes = yield* Effect.gen(function* () {
+      // A dead identity in a terminating namespace may not even list: the entries (kept in
+      // every mode) still name every member, and the namespace takes the rest with it.
       const members = (yield* readMembers(
         record,
         prunesDiscovered(record, config.inventoryMode),
+      ).pipe(
+        Effect.catchTag("KubeForbidden", (error) =>
+          namespaceTerminating
+            ? Effect.zipRight(
+                Effect.sync(() =>
+                  events.push({
+                    type: "Warning",
+                    reason: "TeardownForced",
+                    message: `stage ${record.stage}: gave up looking up its ApplySet members in terminating namespace ${input.namespace}: ${error.message}`,
+                  }),
+                ),
+                readMembers(record, false),
+              )
+            : Effect.fail(error),
+        ),
       )).filter((m) => !others.has(m.entry.id))
       const outcomes: Array<Deletion> = []
       for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {

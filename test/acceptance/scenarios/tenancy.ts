@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import {
   API_VERSION,
   FIELD_MANAGER,
@@ -229,6 +229,45 @@ export const tenancyRbac = (env: AcceptanceEnv) =>
             // Released by hand, as an administrator would after looking.
             const live = (yield* getObject(ssKey(ns, "forger")))!
             yield* kube.update({ ...live, metadata: { ...live.metadata, finalizers: [] } })
+          }),
+        ),
+    )
+
+    it.live(
+      "S26: teardown under a dead identity in a terminating namespace: TeardownForced, the StageSet lets go, the namespace goes",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("s26d")
+            yield* createNamespace(ns)
+            yield* tenantAccount(ns)
+            yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("mine")]) })
+            yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }], {
+              serviceAccountName: "tenant",
+            })
+            expect((yield* untilReady(reconcile(ns, "ss"))).outcome).toEqual({ _tag: "Ready" })
+
+            // The tenant's rights go first, then the namespace (held by our finalizer).
+            const kube = yield* KubeClient
+            yield* kube.delete({
+              apiVersion: "rbac.authorization.k8s.io/v1",
+              kind: "RoleBinding",
+              namespace: ns,
+              name: "tenant-own",
+            })
+            yield* kube.delete({ apiVersion: "v1", kind: "Namespace", name: ns })
+            const gone = yield* reconcile(ns, "ss").pipe(
+              // Until the namespace controller has marked the StageSet deleted.
+              Effect.repeat({
+                until: (r) => r.outcome._tag === "Deleted",
+                schedule: Schedule.spaced("500 millis"),
+                times: 60,
+              }),
+            )
+            expect(gone.outcome).toEqual({ _tag: "Deleted" })
+            expect(gone.events).toContainEqual(
+              expect.objectContaining({ type: "Warning", reason: "TeardownForced" }),
+            )
           }),
         ),
     )
