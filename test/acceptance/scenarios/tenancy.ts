@@ -258,11 +258,11 @@ export const tenancyRbac = (env: AcceptanceEnv) =>
             yield* kube.delete({ apiVersion: "v1", kind: "Namespace", name: ns })
             const gone = yield* reconcile(ns, "ss").pipe(
               // Until the namespace controller has marked the StageSet deleted.
-              Effect.repeat({
-                until: (r) => r.outcome._tag === "Deleted",
-                schedule: Schedule.spaced("500 millis"),
-                times: 60,
-              }),
+              Effect.filterOrFail(
+                (r) => r.outcome._tag === "Deleted",
+                (r) => new Error(`not torn down yet: ${JSON.stringify(r.outcome)}`),
+              ),
+              Effect.retry({ schedule: Schedule.spaced("500 millis"), times: 60 }),
             )
             expect(gone.outcome).toEqual({ _tag: "Deleted" })
             expect(gone.events).toContainEqual(
