@@ -12,17 +12,21 @@ import { KubeClient } from "../src/kube/KubeClient.ts"
 import { resilientKubeClientLayer } from "../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../src/programs/Kustomize.ts"
 import type { Readiness } from "../src/programs/Readiness.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../src/programs/StageIdentity.ts"
 import { CONTROLLER_VERSION } from "../src/version.ts"
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { EventRecorderKube } from "./EventRecorder.kube.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
+import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { type KubeConfigError, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
+import { StageIdentityImpersonating } from "./StageIdentity.ts"
 
 /** Everything the controller loop needs, as the process builds it. */
 export type ControllerServices =
@@ -32,9 +36,11 @@ export type ControllerServices =
   | ReconcileConfig
   | AppliedCache
   | ArtifactFetcher
+  | Kustomize
   | ControllerConfig
   | EventRecorder
   | OwnWrites
+  | StageIdentity
 
 /**
  * The layers of the controller process: the kubeconfig resolved like kubectl, the Live
@@ -97,6 +103,8 @@ const servicesOver = (
       applyConcurrency: flags.applyConcurrency,
       version: who.version,
       maxTeardownWait: flags.maxTeardownWait,
+      defaultServiceAccount: Option.getOrUndefined(flags.defaultServiceAccount),
+      noCrossNamespaceRefs: flags.noCrossNamespaceRefs,
     }),
     Layer.succeed(ControllerConfig, {
       ...defaultControllerConfig,
@@ -111,6 +119,8 @@ const servicesOver = (
     ReadinessKube(),
     EventRecorderKube({ instance: who.identity }),
     ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+    StageIdentityImpersonating.pipe(Layer.provide(config)),
+    kustomizeLayer(flags.kustomizePath),
   ).pipe(Layer.provideMerge(kube))
   return Layer.merge(services, config)
 }

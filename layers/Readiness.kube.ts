@@ -5,13 +5,19 @@
  * object does, with a slow re-check as a safety net for missed events.
  */
 import { Deferred, Duration, Effect, Layer, Stream } from "effect"
+import { ActingClient } from "../src/kube/ActingClient.ts"
 import { describeKey } from "../src/kube/describeKey.ts"
-import { KubeClient, type KubeClientApi } from "../src/kube/KubeClient.ts"
+import type { KubeClientApi } from "../src/kube/KubeClient.ts"
 import type { KubeError } from "../src/kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../src/kube/KubeObject.ts"
 import { keyOfObject } from "../src/programs/describe.ts"
 import { VerifyFailed, VerifyTimeout } from "../src/programs/errors/verifyErrors.ts"
-import { type ObjectReadiness, Readiness, type ReadyResult } from "../src/programs/Readiness.ts"
+import {
+  type ObjectReadiness,
+  Readiness,
+  type ReadinessJudge,
+  type ReadyResult,
+} from "../src/programs/Readiness.ts"
 import { computeStatus, type ObjectStatus } from "../src/readiness/kstatus.ts"
 
 export interface ReadinessKubeOptions {
@@ -84,12 +90,18 @@ const timeoutError = (tracker: Tracker, timeout: Duration.Duration): VerifyTimeo
 }
 
 export const makeReadinessKube = (options: ReadinessKubeOptions = {}) =>
-  Effect.gen(function* () {
-    const kube = yield* KubeClient
-    return Readiness.of({
-      waitReady: (keys, timeout, known) =>
-        waitReady(kube, options, keys, Duration.decode(timeout), known ?? []),
-    })
+  Readiness.of({
+    waitReady: (keys, timeout, known, judge) =>
+      Effect.flatMap(ActingClient, (kube) =>
+        waitReady(
+          kube,
+          options,
+          keys,
+          Duration.decode(timeout),
+          known ?? [],
+          judge ?? computeStatus,
+        ),
+      ),
   })
 
 const waitReady = (
@@ -98,6 +110,7 @@ const waitReady = (
   keys: ReadonlyArray<ObjectKey>,
   timeout: Duration.Duration,
   known: ReadonlyArray<KubeObject>,
+  judge: ReadinessJudge,
 ): Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError> => {
   const tracker = new Tracker(keys)
   const knownById = new Map<string, KubeObject>()
@@ -120,7 +133,7 @@ const waitReady = (
         return tracker.allCurrent ? Deferred.succeed(done, tracker.result()) : Effect.void
       })
     const observe = (key: ObjectKey, object: KubeObject | undefined) =>
-      record(idOf(key), object === undefined ? NOT_FOUND : computeStatus(object))
+      record(idOf(key), object === undefined ? NOT_FOUND : judge(object))
     const check = (key: ObjectKey) =>
       kube.get(key).pipe(
         Effect.map((object): KubeObject | undefined => object),
@@ -218,6 +231,6 @@ const followGroup = (
   )
 }
 
-/** Readiness over whatever KubeClient is provided. */
+/** Readiness over the acting identity's client (`ActingClient`, bound per stage by the run). */
 export const ReadinessKube = (options: ReadinessKubeOptions = {}) =>
-  Layer.effect(Readiness, makeReadinessKube(options))
+  Layer.succeed(Readiness, makeReadinessKube(options))

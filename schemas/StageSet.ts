@@ -99,15 +99,92 @@ export const ReadyCheck = Schema.Struct({
 }).annotations({ description: "An extra object that must become ready (kstatus rules)." })
 export type ReadyCheck = typeof ReadyCheck.Type
 
+export const ReadyCheckExpr = Schema.Struct({
+  apiVersion: NonEmptyString.annotations({
+    description: "API version of the kind checked; only its group has to match.",
+  }),
+  kind: NonEmptyString.annotations({ description: "Kind of the applied objects checked." }),
+  current: optionalField(Schema.String, "CEL expression that is true once the object is ready."),
+  inProgress: optionalField(
+    Schema.String,
+    "CEL expression that is true while the object is still converging; named when the wait times out.",
+  ),
+  failed: optionalField(
+    Schema.String,
+    "CEL expression that is true when the object has failed; fails the stage at once.",
+  ),
+}).annotations({
+  description:
+    "CEL readiness rules for the stage's applied objects of one kind. The expressions see the object's apiVersion, kind, metadata, spec and status.",
+})
+export type ReadyCheckExpr = typeof ReadyCheckExpr.Type
+
 export const ReadyChecks = Schema.Struct({
   timeout: optionalField(GoDuration, "How long to wait for readiness."),
-  disableWait: defaultedField(Schema.Boolean, false, "Skip waiting for readiness."),
+  disableWait: defaultedField(
+    Schema.Boolean,
+    false,
+    "Skip the kstatus wait over the applied objects (checks and exprs still apply).",
+  ),
   checks: optionalField(Schema.Array(ReadyCheck), "Extra objects to wait for."),
+  exprs: optionalField(
+    Schema.Array(ReadyCheckExpr),
+    "CEL health checks over the applied objects, evaluated once kstatus says they are ready.",
+  ),
 }).annotations({ description: "How the stage's readiness is verified." })
 export type ReadyChecks = typeof ReadyChecks.Type
 
 export const OnTimeout = StringEnum("Hold", "Rollback")
 export type OnTimeout = typeof OnTimeout.Type
+export const PatchSelector = Schema.Struct({
+  group: optionalField(Schema.String, "API group of the objects to patch."),
+  version: optionalField(Schema.String, "API version (without group) of the objects to patch."),
+  kind: optionalField(Schema.String, "Kind of the objects to patch."),
+  namespace: optionalField(Schema.String, "Namespace of the objects to patch."),
+  name: optionalField(Schema.String, "Name (a regular expression) of the objects to patch."),
+  annotationSelector: optionalField(
+    Schema.String,
+    "Annotation selector (label selector syntax) the objects must match.",
+  ),
+  labelSelector: optionalField(Schema.String, "Label selector the objects must match."),
+}).annotations({ description: "The objects a patch applies to; unset fields match all." })
+export type PatchSelector = typeof PatchSelector.Type
+
+export const KustomizePatch = Schema.Struct({
+  patch: Schema.String.annotations({
+    description: "An inline strategic merge patch, or a JSON 6902 patch (a list of operations).",
+  }),
+  target: optionalField(PatchSelector, "The objects to patch; by default what the patch names."),
+}).annotations({ description: "A kustomize patch applied to the stage's build." })
+export type KustomizePatch = typeof KustomizePatch.Type
+
+export const SubstituteKind = StringEnum("ConfigMap", "Secret")
+
+export const SubstituteReference = Schema.Struct({
+  kind: SubstituteKind.annotations({ description: "ConfigMap or Secret." }),
+  name: Dns1123Subdomain.annotations({
+    description: "Name of the ConfigMap or Secret, in the StageSet's namespace.",
+  }),
+  optional: defaultedField(
+    Schema.Boolean,
+    false,
+    "Tolerate a missing object, as if it were present and empty.",
+  ),
+}).annotations({ description: "A ConfigMap or Secret whose data keys are substitution variables." })
+export type SubstituteReference = typeof SubstituteReference.Type
+
+export const PostBuild = Schema.Struct({
+  substitute: optionalField(
+    Schema.Record({ key: Schema.String, value: Schema.String }),
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: it names the substitution syntax
+    "Variables substituted for ${name} in the built manifests; these win over substituteFrom.",
+  ),
+  substituteFrom: optionalField(
+    Schema.Array(SubstituteReference),
+    "ConfigMaps and Secrets whose data keys are variables; a later one wins over an earlier one.",
+  ),
+}).annotations({ description: "Variable substitution after the build and patches, as Flux does." })
+export type PostBuild = typeof PostBuild.Type
 
 export const Stage = Schema.Struct({
   name: Dns1123Label.annotations({ description: "Name of the stage, unique in the StageSet." }),
@@ -117,6 +194,11 @@ export const Stage = Schema.Struct({
   timeout: optionalField(GoDuration, "Verify timeout for this stage; overrides spec.timeout."),
   force: defaultedField(Schema.Boolean, false, "Shorthand for conflictPolicy.default Recreate."),
   conflictPolicy: optionalField(ConflictPolicy, "How to resolve apply conflicts."),
+  patches: optionalField(
+    Schema.Array(KustomizePatch),
+    "Kustomize patches (strategic merge or JSON 6902) applied to the build.",
+  ),
+  postBuild: optionalField(PostBuild, "Variable substitution after the build and patches."),
   readyChecks: optionalField(ReadyChecks, "How readiness is verified."),
   serviceAccountName: optionalField(
     Dns1123Subdomain,
@@ -255,6 +337,10 @@ export const StageStatus = Schema.Struct({
   entriesCount: optionalField(NonNegativeInt, "Objects recorded in the stage's inventory."),
   shards: optionalField(NonNegativeInt, "StageInventory shards backing the stage."),
   message: optionalField(Schema.String, "Details of the stage's last outcome."),
+  lastHandledReconcileAt: optionalField(
+    Schema.String,
+    "The token of the last stages.metio.wtf/reconcile-stage request (<stage>@<token>) this stage handled.",
+  ),
 }).annotations({ description: "Observed state of one stage." })
 export type StageStatus = typeof StageStatus.Type
 

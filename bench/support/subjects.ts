@@ -1,9 +1,11 @@
 import { spawn } from "node:child_process"
-import { Duration, Effect, Layer, type Scope } from "effect"
+import { Duration, Effect, Layer, Option, type Scope } from "effect"
 import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
+import { kustomizeLayer } from "../../layers/kustomize/findKustomize.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { FIELD_MANAGER } from "../../src/inventory/Labels.ts"
 import { KubeClient, type KubeClientApi } from "../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../src/kube/KubeObject.ts"
@@ -53,8 +55,12 @@ export const makeControllerSubject = (
         AppliedCacheMemory,
         ReadinessKube(),
         ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+        kustomizeLayer(Option.none()),
         Layer.succeed(ReconcileConfig, { ...defaultReconcileConfig, version: CONTROLLER_VERSION }),
-      ).pipe(Layer.provideMerge(kube)),
+      ).pipe(
+        (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+        Layer.provideMerge(kube),
+      ),
     )
     const reconcile = (namespace: string, name: string, seed: ReadonlyArray<KubeObject> = []) =>
       Effect.gen(function* () {

@@ -128,6 +128,26 @@ const establishedStatus = (crd: JsonObject, now: string): JsonObject => {
   }
 }
 
+const kindConflictStatus = (crd: JsonObject, kind: string, now: string): JsonObject => ({
+  ...asObject(crd.status),
+  conditions: [
+    {
+      type: "NamesAccepted",
+      status: "False",
+      lastTransitionTime: now,
+      reason: "KindConflict",
+      message: `"${kind}" is already in use`,
+    },
+    {
+      type: "Established",
+      status: "False",
+      lastTransitionTime: now,
+      reason: "NotAccepted",
+      message: "not all names are accepted",
+    },
+  ],
+})
+
 /** Serves a CRD's kind once it is stored, cleans its objects up when it is deleted. */
 const syncCrd = (store: Store, name: string, now: string): void => {
   const def = crdDef(store)
@@ -155,7 +175,31 @@ const syncCrd = (store: Store, name: string, now: string): void => {
       dropFinalizer(store, def, crd, crdCleanupFinalizer, apiServer, now)
     return
   }
-  const next = defFromCrd(crd)
+  const candidate = defFromCrd(crd)
+  // The names controller accepts a kind once per group: a second CRD claiming it is not
+  // served and says so (NamesAccepted=False), as the real API server's does.
+  const holder =
+    candidate === undefined
+      ? undefined
+      : store.table.defs.get(groupKindKey(candidate.group, candidate.kind))
+  if (candidate !== undefined && holder?.crdName !== undefined && holder.crdName !== name) {
+    const conditions = asObject(crd.status).conditions
+    const marked = (Array.isArray(conditions) ? conditions : []).some(
+      (c) => asObject(c).type === "NamesAccepted" && asObject(c).status === "False",
+    )
+    if (!marked)
+      systemWrite(
+        store,
+        def,
+        crd,
+        { ...crd, status: kindConflictStatus(crd, candidate.kind, now) },
+        apiServer,
+        "status",
+        now,
+      )
+    return
+  }
+  const next = candidate
   for (const old of served)
     if (next === undefined || old.group !== next.group || old.kind !== next.kind)
       store.table.defs.delete(groupKindKey(old.group, old.kind))

@@ -44,6 +44,10 @@ const snapshotOf = (
   return { byKey, preferred }
 }
 
+/** The verbs a discovery entry lists, when it lists them as strings. */
+const verbsOf = (r: Record<string, unknown>): { verbs?: ReadonlyArray<string> } =>
+  Array.isArray(r.verbs) ? { verbs: r.verbs.filter(Predicate.isString) } : {}
+
 /** APIGroupDiscoveryList (v2): versions are listed in order of preference. */
 const fromAggregated = (lists: ReadonlyArray<unknown>): Snapshot | undefined => {
   if (!lists.every((list) => Predicate.isRecord(list) && list.kind === "APIGroupDiscoveryList"))
@@ -66,6 +70,7 @@ const fromAggregated = (lists: ReadonlyArray<unknown>): Snapshot | undefined => 
               plural: str(r.resource),
               namespaced,
               hasStatus,
+              ...verbsOf(r),
             },
           ]
         }),
@@ -89,7 +94,15 @@ const fromResourceList = (
     if (plural === "" || plural.includes("/") || str(r.kind) === "") return []
     const hasStatus = names.has(`${plural}/status`)
     return [
-      { group, version, kind: str(r.kind), plural, namespaced: r.namespaced === true, hasStatus },
+      {
+        group,
+        version,
+        kind: str(r.kind),
+        plural,
+        namespaced: r.namespaced === true,
+        hasStatus,
+        ...verbsOf(r),
+      },
     ]
   })
 }

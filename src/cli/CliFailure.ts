@@ -1,9 +1,14 @@
 import { Data } from "effect"
 import type { KubeError } from "../kube/KubeError.ts"
 
-/** Exit codes of stagesetctl: 0 ok, 1 failure (not ready, diff found), 2 usage error. */
-export const EXIT_FAILURE = 1
+/**
+ * Exit codes of stagesetctl, the Go implementation's: 0 ok; 1 "found something", only for
+ * `diff` and `plan` (changes pending), so they can gate a pipeline; 2 usage (a flag or
+ * argument refused); 3 runtime (the cluster, the StageSet, a render or a wait failed).
+ */
+export const EXIT_FOUND = 1
 export const EXIT_USAGE = 2
+export const EXIT_RUNTIME = 3
 
 /** A failure the CLI reports as one line on stderr and an exit code. */
 export class CliFailure extends Data.TaggedError("CliFailure")<{
@@ -11,8 +16,14 @@ export class CliFailure extends Data.TaggedError("CliFailure")<{
   readonly exitCode: number
 }> {}
 
-export const failure = (message: string, exitCode = EXIT_FAILURE): CliFailure =>
+export const failure = (message: string, exitCode = EXIT_RUNTIME): CliFailure =>
   new CliFailure({ message, exitCode })
+
+/** A flag or argument the command refuses (exit 2). */
+export const usageFailure = (message: string): CliFailure => failure(message, EXIT_USAGE)
+
+/** An outcome already printed that exits 1: `diff` or `plan` found changes. */
+export const foundSomething: CliFailure = failure("", EXIT_FOUND)
 
 /** What was being done, for the messages: `get`, `stagesets`, `"x"` in namespace `y`. */
 export interface Attempt {

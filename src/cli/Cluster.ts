@@ -1,7 +1,12 @@
 import { Context, Effect, type Layer, type Option, type Scope } from "effect"
 import type { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeClient, KubeClientApi } from "../kube/KubeClient.ts"
+import type { AppliedCache } from "../programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../programs/Kustomize.ts"
+import type { Readiness } from "../programs/Readiness.ts"
+import type { ReconcileConfig } from "../programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../programs/StageIdentity.ts"
 import type { CliFailure } from "./CliFailure.ts"
 
 export interface ClusterFlags {
@@ -9,8 +14,22 @@ export interface ClusterFlags {
   readonly context: Option.Option<string>
 }
 
-/** What the programs a command runs need, over one connection. */
-export type ProgramServices = KubeClient | InventoryStore | ArtifactFetcher
+/**
+ * What the programs a command runs need, over one connection: renders, inventory reads,
+ * applies and readiness waits (the applied cache starts empty: nothing is skipped). Its
+ * `StageIdentity` is the kubeconfig's own: stagesetctl acts as whoever runs it, never as
+ * a StageSet's ServiceAccount. Its `ReconcileConfig` is the defaults: it does not know
+ * the flags the controller runs with.
+ */
+export type ProgramServices =
+  | KubeClient
+  | StageIdentity
+  | InventoryStore
+  | ArtifactFetcher
+  | ReconcileConfig
+  | Readiness
+  | AppliedCache
+  | Kustomize
 
 export interface Connection {
   /** The resilient client (retries, token bucket), as the controller uses it. */
@@ -19,7 +38,7 @@ export interface Connection {
   readonly namespace: string
   /** The API server URL, for messages. */
   readonly server: string
-  /** The services a command hands the programs it runs (render, inventory reads). */
+  /** The services a command hands the programs it runs. */
   readonly services: Layer.Layer<ProgramServices>
 }
 

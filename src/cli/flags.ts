@@ -1,4 +1,6 @@
-import { Options } from "@effect/cli"
+import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
+import { Duration, Effect, Either } from "effect"
+import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
 import { OUTPUT_FORMATS, type OutputFormat } from "./output.ts"
 
 /** `--kubeconfig`, `--context`: which cluster, as kubectl reads them. */
@@ -24,7 +26,13 @@ export const namespaceOption = Options.text("namespace").pipe(
 
 export const allNamespacesOption = Options.boolean("all-namespaces").pipe(
   Options.withAlias("A"),
-  Options.withDescription("List StageSets of every namespace."),
+  Options.withDescription("StageSets of every namespace."),
+)
+
+export const selectorOption = Options.text("selector").pipe(
+  Options.withAlias("l"),
+  Options.withDescription("Only StageSets whose labels match this selector (e.g. team=payments)."),
+  Options.optional,
 )
 
 export const outputOption = Options.choice("output", OUTPUT_FORMATS).pipe(
@@ -36,4 +44,62 @@ export const outputOption = Options.choice("output", OUTPUT_FORMATS).pipe(
 export const stageOption = Options.text("stage").pipe(
   Options.withDescription("Only this stage."),
   Options.optional,
+)
+
+/** `--stage`, repeatable: the stages a command works on (default: all). */
+export const stagesOption = Options.text("stage").pipe(
+  Options.repeated,
+  Options.withDescription("Only these stages (repeatable; default: every stage)."),
+)
+
+export const sourceDirOption = Options.text("source-dir").pipe(
+  Options.repeated,
+  Options.withDescription(
+    "[STAGE=]PATH: render from a local directory (what the stage's artifact would unpack to) instead of fetching its source; a bare PATH serves every stage without one of its own (repeatable).",
+  ),
+)
+
+export const showSecretsOption = Options.boolean("show-secrets").pipe(
+  Options.withDescription("Show the values of Secrets (masked as *** by default)."),
+)
+
+/** A Go duration (`30s`, `2m`, `1h30m`) option. */
+export const durationOption = (name: string, fallback: Duration.Duration, description: string) =>
+  Options.text(name).pipe(
+    Options.mapEffect((text) =>
+      Either.match(parseGoDuration(text), {
+        onLeft: (why) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} ${why}`))),
+        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
+      }),
+    ),
+    Options.withDefault(fallback),
+    Options.withDescription(description),
+  )
+
+/**
+ * A positional argument that is never a flag: the parser hands an unknown `--flag` to a
+ * free positional slot, where it would be taken as a name and never refused.
+ */
+const notAFlag = (args: Args.Args<string>): Args.Args<string> =>
+  Args.mapEffect(args, (value) =>
+    value.startsWith("-")
+      ? Effect.fail(HelpDoc.p(`unknown flag: ${value}`))
+      : Effect.succeed(value),
+  )
+
+/** The StageSet a command works on. */
+export const stageSetArg = notAFlag(Args.text({ name: "stageset" })).pipe(
+  Args.withDescription("The StageSet."),
+)
+
+/** An optional StageSet name (`get [NAME]`). */
+export const optionalNameArg = notAFlag(Args.text({ name: "name" })).pipe(
+  Args.withDescription("A StageSet (default: every StageSet of the namespace)."),
+  Args.optional,
+)
+
+/** Any number of StageSet names (`plan [NAME...]`). */
+export const namesArg = notAFlag(Args.text({ name: "name" })).pipe(
+  Args.withDescription("StageSets (default: every StageSet of the namespace, or -A / -l)."),
+  Args.repeated,
 )

@@ -10,7 +10,7 @@ import type { KubeClientApi } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { statusOf } from "../programs/stageSet/observeStageSet.ts"
 import { stageSetKey } from "../programs/stageSet/StageSetKey.ts"
-import { type CliFailure, fromKubeError } from "./CliFailure.ts"
+import { type CliFailure, fromKubeError, usageFailure } from "./CliFailure.ts"
 
 const decodeSpec = Schema.decodeUnknownOption(StageSetSpec)
 
@@ -44,14 +44,19 @@ export const getStageSet = (
       ),
     )
 
+/** StageSets of `namespace` (all namespaces when undefined), by namespace and name. */
 export const listStageSets = (
   kube: KubeClientApi,
   namespace: string | undefined,
+  labelSelector?: string,
 ): Effect.Effect<ReadonlyArray<KubeObject>, CliFailure> =>
   kube
     .list(
       { apiVersion: API_VERSION, kind: STAGE_SET_KIND },
-      namespace === undefined ? {} : { namespace },
+      {
+        ...(namespace === undefined ? {} : { namespace }),
+        ...(labelSelector === undefined ? {} : { labelSelector }),
+      },
     )
     .pipe(
       Effect.map((list) =>
@@ -62,11 +67,14 @@ export const listStageSets = (
         ),
       ),
       Effect.mapError((error) =>
-        fromKubeError(error, {
-          verb: "list",
-          resource: "stagesets",
-          ...(namespace === undefined ? {} : { namespace }),
-        }),
+        // The API server refuses a malformed selector: a usage error, as in kubectl.
+        error._tag === "KubeInvalid" && labelSelector !== undefined
+          ? usageFailure(`-l ${labelSelector}: ${error.message}`)
+          : fromKubeError(error, {
+              verb: "list",
+              resource: "stagesets",
+              ...(namespace === undefined ? {} : { namespace }),
+            }),
       ),
     )
 

@@ -9,6 +9,7 @@ import type { KubeObject } from "../kube/KubeObject.ts"
 import { type ReconcileReport, reconcileStageSet } from "../programs/reconcileStageSet.ts"
 import { fluxSourceKinds } from "../programs/resolveSource.ts"
 import { ControllerConfig } from "./ControllerConfig.ts"
+import { crashEvent } from "./crashEvent.ts"
 import { EventRecorder } from "./EventRecorder.ts"
 import { fluxSourceChanged } from "./fluxSourceSummary.ts"
 import {
@@ -172,18 +173,18 @@ export const runController = Effect.scoped(
         )
         const cached = yield* stageSets.get(namespace, name)
         const intervals = intervalsOf(Option.getOrUndefined(cached), config.defaultInterval)
+        const target = {
+          ...STAGE_SETS,
+          namespace,
+          name,
+          ...Option.match(cached, {
+            onNone: () => ({}),
+            onSome: (o) => (o.metadata.uid === undefined ? {} : { uid: o.metadata.uid }),
+          }),
+        }
         const result = yield* Exit.match(exit, {
           onSuccess: (report) =>
             Effect.gen(function* () {
-              const target = {
-                ...STAGE_SETS,
-                namespace,
-                name,
-                ...Option.match(cached, {
-                  onNone: () => ({}),
-                  onSome: (o) => (o.metadata.uid === undefined ? {} : { uid: o.metadata.uid }),
-                }),
-              }
               yield* Effect.forEach(report.events, (e) => recorder.record(target, e), {
                 discard: true,
               })
@@ -221,6 +222,7 @@ export const runController = Effect.scoped(
                   cause: Cause.pretty(cause),
                 }),
               )
+              if (Option.isSome(cached)) yield* recorder.record(target, crashEvent(cause, delay))
               return "error" as const
             }),
         })

@@ -28,6 +28,12 @@ export interface ControllerFlags {
    */
   readonly logLevel: Option.Option<"debug" | "info" | "warn" | "error">
   readonly logFormat: "json" | "text"
+  /** `--default-service-account`: the identity of StageSets that name none (semantics.md 9). */
+  readonly defaultServiceAccount: Option.Option<string>
+  /** `--no-cross-namespace-refs`: a source in another namespace is InvalidSpec. */
+  readonly noCrossNamespaceRefs: boolean
+  /** None: `kustomize` on PATH, else the cached build of hack/build-kustomize.sh. */
+  readonly kustomizePath: Option.Option<string>
 }
 
 const atLeastOne = (name: string) =>
@@ -43,6 +49,7 @@ const positiveInteger = (name: string, fallback: number, description: string) =>
   )
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
 /** A Go-duration flag (`90s`, `10m`, `1h30m`); a bad value is a usage error naming the flag. */
 const durationOption = (name: string, fallback: Duration.Duration, description: string) =>
@@ -162,5 +169,33 @@ export const controllerOptions = Options.all({
   logFormat: Options.choice("log-format", ["json", "text"] as const).pipe(
     Options.withDefault("json" as const),
     Options.withDescription("json (one object per line) or text (logfmt). Default json."),
+  ),
+  defaultServiceAccount: Options.text("default-service-account").pipe(
+    Options.mapEffect((text) =>
+      DNS1123_SUBDOMAIN.test(text) && text.length <= 253
+        ? Effect.succeed(text)
+        : Effect.fail(
+            ValidationError.invalidValue(
+              HelpDoc.p(
+                `--default-service-account: ${JSON.stringify(text)} is not a ServiceAccount name`,
+              ),
+            ),
+          ),
+    ),
+    Options.optional,
+    Options.withDescription(
+      "ServiceAccount (in the StageSet's namespace) that StageSets naming none act as, instead of the controller's own identity: source reads, applies, readiness, prune and teardown. Flux's multi-tenancy lockdown.",
+    ),
+  ),
+  noCrossNamespaceRefs: Options.boolean("no-cross-namespace-refs").pipe(
+    Options.withDescription(
+      "Refuse (InvalidSpec) a sourceRef or substituteFrom in another namespace than the StageSet's.",
+    ),
+  ),
+  kustomizePath: Options.file("kustomize-path", { exists: "yes" }).pipe(
+    Options.optional,
+    Options.withDescription(
+      "The kustomize binary that builds kustomizations (default: kustomize on PATH, as in the image).",
+    ),
   ),
 }) satisfies Options.Options<ControllerFlags>

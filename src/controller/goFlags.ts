@@ -8,7 +8,6 @@
 /** Why each flag of the Go implementation that this controller lacks is refused. */
 const refusedGoFlags: Readonly<Record<string, string>> = {
   "allowed-action-hosts": "stage actions are not supported",
-  "no-cross-namespace-refs": "cross-namespace reference lockdown is not implemented yet",
   "object-level-kms": "SOPS decryption is not supported",
   "require-verified-migration-sources": "migrations are not supported",
   "require-pinned-migration-sources": "migrations are not supported",

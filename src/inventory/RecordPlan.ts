@@ -84,7 +84,8 @@ export const intentRecord = (
 /**
  * Settle: exactly the render plus the members whose prune failed (retried next time),
  * in the configured mode only. The ApplySet hints narrow to those members; the mode
- * annotation becomes the configured mode.
+ * annotation becomes the configured mode. `unaddressable`: stored entries that name no
+ * object (MalformedEntries.ts); they stay as they are, for a person to correct.
  */
 export const settleRecord = (
   position: number,
@@ -92,14 +93,16 @@ export const settleRecord = (
   retained: ReadonlyArray<Member>,
   mode: InventoryMode,
   identity: ApplySetIdentity,
+  unaddressable: ReadonlyArray<Entry> = [],
 ): DesiredRecord => {
   const writes = modeWrites(mode)
   const byId = new Map<string, Member>()
   for (const member of [...retained, ...rendered]) byId.set(member.entry.id, member)
   const members = [...byId.values()]
+  const kept = unaddressable.filter((entry) => !byId.has(entry.id))
   return {
     position,
-    entries: members.map((m) => m.entry),
+    entries: [...members.map((m) => m.entry), ...kept],
     mode,
     applySet: writes.applySetMetadata
       ? metaFor(

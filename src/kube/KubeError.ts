@@ -26,7 +26,7 @@ export class KubeTooManyRequests extends Schema.TaggedError<KubeTooManyRequests>
   "KubeTooManyRequests",
   { ...fields, retryAfterSeconds: Schema.optional(Schema.Number) },
 ) {}
-/** 422 or 400: the server refused the object (validation, immutable field, bad patch). */
+/** 400, 422 or another 4xx: the server refused the request (validation, immutable field, bad patch, a verb the kind does not serve). */
 export class KubeInvalid extends Schema.TaggedError<KubeInvalid>()("KubeInvalid", {
   ...fields,
   status: Schema.Number,
@@ -67,8 +67,9 @@ export const fromStatus = (
       ? new KubeTooManyRequests({ message, request })
       : new KubeTooManyRequests({ message, request, retryAfterSeconds: options.retryAfterSeconds })
   if (status === 401 || status === 403) return new KubeForbidden({ message, request, status })
-  if (status === 400 || status === 422 || status === 415)
-    return new KubeInvalid({ message, request, status })
+  // Any other 4xx (405 on a create-only kind, 406, 413, ...) is the request's fault: the
+  // same request fails the same way, so it is never retried.
+  if (status >= 400 && status < 500) return new KubeInvalid({ message, request, status })
   return new KubeTransport({ message, request, status })
 }
 

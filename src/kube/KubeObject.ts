@@ -65,6 +65,8 @@ export interface ResourceInfo {
   readonly namespaced: boolean
   /** Whether the resource has a `status` subresource. */
   readonly hasStatus: boolean
+  /** The verbs discovery lists (`list`, `watch`, ...); undefined when it did not say. */
+  readonly verbs?: ReadonlyArray<string>
 }
 
 export interface ObjectList {

@@ -1,7 +1,8 @@
 import { Context, type Duration, type Effect } from "effect"
+import type { ActingClient } from "../kube/ActingClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
-import type { ReadyStatus } from "../readiness/kstatus.ts"
+import type { ObjectStatus, ReadyStatus } from "../readiness/kstatus.ts"
 import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
 
 /** One object's readiness when the wait ended. */
@@ -16,7 +17,14 @@ export interface ReadyResult {
   readonly objects: ReadonlyArray<ObjectReadiness>
 }
 
-/** Waits for objects to become ready by kstatus rules (semantics.md section 2, step 5). */
+/** How a live object's readiness is judged; kstatus' `computeStatus` unless a caller says otherwise. */
+export type ReadinessJudge = (object: KubeObject) => ObjectStatus
+
+/**
+ * Waits for objects to become ready by kstatus rules (semantics.md section 2, step 5). The
+ * reads (GETs, LISTs, watches) are the acting identity's (section 9): a StageSet cannot
+ * watch what its ServiceAccount may not read.
+ */
 export class Readiness extends Context.Tag("stageset/Readiness")<
   Readiness,
   {
@@ -29,11 +37,14 @@ export class Readiness extends Context.Tag("stageset/Readiness")<
      * list): their status is taken from there instead of a GET, so a stage of N objects that
      * is already ready costs no request per object. Anything that changes later arrives
      * through the watch like any other update.
+     *
+     * `judge` replaces kstatus for the objects it is asked about (readyChecks.exprs).
      */
     readonly waitReady: (
       keys: ReadonlyArray<ObjectKey>,
       timeout: Duration.DurationInput,
       known?: ReadonlyArray<KubeObject>,
-    ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError>
+      judge?: ReadinessJudge,
+    ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError, ActingClient>
   }
 >() {}

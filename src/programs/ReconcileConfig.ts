@@ -19,6 +19,13 @@ export interface ReconcileConfigApi {
    * stage waits its verify timeout ladder, capped by this).
    */
   readonly maxTeardownWait: Duration.Duration
+  /**
+   * `--default-service-account`: the ServiceAccount a StageSet that names none acts as
+   * (semantics.md section 9); undefined: the controller's own identity.
+   */
+  readonly defaultServiceAccount: string | undefined
+  /** `--no-cross-namespace-refs`: a sourceRef in another namespace is InvalidSpec. */
+  readonly noCrossNamespaceRefs: boolean
 }
 
 export class ReconcileConfig extends Context.Tag("stageset/ReconcileConfig")<
@@ -34,4 +41,6 @@ export const defaultReconcileConfig: ReconcileConfigApi = {
   defaultTimeout: Duration.minutes(15),
   deleteTimeout: Duration.minutes(5),
   maxTeardownWait: Duration.hours(1),
+  defaultServiceAccount: undefined,
+  noCrossNamespaceRefs: false,
 }

@@ -1,5 +1,6 @@
 import type { Member } from "../inventory/RecordPlan.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import type { CompiledCheck } from "../readiness/celChecks.ts"
 import type { StageView } from "./StageSetView.ts"
 
 /** One object of a stage's render, normalised (namespace defaulted, scope from discovery). */
@@ -20,4 +21,8 @@ export interface RenderedStage {
   /** `namespace/name` of the object `revision` was read from (`status.lastAttemptedRevisions`). */
   readonly revisionOf: string
   readonly members: ReadonlyArray<RenderedMember>
+  /** `readyChecks.exprs`, compiled (the render refuses ones that do not compile). */
+  readonly readyExprs?: ReadonlyArray<CompiledCheck>
+  /** Values `postBuild` took from Secrets: no message about the stage may show them. */
+  readonly secret?: ReadonlyArray<string>
 }

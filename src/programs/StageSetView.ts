@@ -1,4 +1,5 @@
 import type { Stage, StageSetSpec } from "../../schemas/StageSet.ts"
+import type { ReconcileStageRequest } from "./stageSet/reconcileStageRequest.ts"
 
 /** One stage exactly as its Schema decodes it (defaults filled). */
 export type StageView = Stage
@@ -17,9 +18,10 @@ export interface StageSetView
   readonly deleting: boolean
   /**
    * `stages.metio.wtf/reconcile-stage` while unhandled: re-apply this stage and the ones
-   * after it even if unchanged (no fast path), and re-verify them.
+   * after it even if unchanged (no fast path), and re-verify them; a token is recorded in
+   * the stage's status once it is Ready.
    */
-  readonly reconcileStage?: string | undefined
+  readonly reconcileStage?: ReconcileStageRequest | undefined
   /**
    * Field paths that ask for what this controller does not do (`unsupportedFields`): a
    * reconcile refuses the StageSet as Unsupported while any is set.

@@ -1,7 +1,5 @@
 import { Duration, Effect, Either } from "effect"
 import { FINALIZER } from "../inventory/Labels.ts"
-import { ActingClient } from "../kube/ActingClient.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { verifyTimeout } from "../readiness/timeoutLadder.ts"
 import { AppliedCache } from "./AppliedCache.ts"
@@ -13,6 +11,7 @@ import { storedModeReport } from "./stageSet/modeReport.ts"
 import { viewOf } from "./stageSet/observeStageSet.ts"
 import type { StageSetKey } from "./stageSet/StageSetKey.ts"
 import type { StatusWriter } from "./stageSet/statusWriter.ts"
+import { teardownIdentity } from "./stageSet/teardownIdentity.ts"
 import { removeFinalizer } from "./stageSet/writeStageSet.ts"
 
 /**
@@ -44,15 +43,13 @@ export const deleteStageSet = Effect.fn("deleteStageSet")(function* (
       ),
       config.maxTeardownWait,
     )
-  // Teardown still acts with the controller's own rights; the tenancy rules of
-  // semantics.md section 9 bind ActingClient to the StageSet's identity here.
-  const kube = yield* KubeClient
   const result = yield* teardown({
     namespace: key.namespace,
     name: key.name,
+    identity: teardownIdentity(live),
     stageTimeout,
     concurrency: config.applyConcurrency,
-  }).pipe(Effect.provideService(ActingClient, kube))
+  })
   if (result.failure !== undefined) {
     const cause = failureOf(result.failure)
     const failure = { ...cause, message: `stage ${result.failure.stage}: ${cause.message}` }

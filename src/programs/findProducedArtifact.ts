@@ -2,11 +2,12 @@
  * A producer `sourceRef` (api.md, "Compatibility with the public Go implementation"): a
  * kind other than ConfigMap, Secret and the Flux source kinds names the object that
  * publishes an ExternalArtifact, and the source is the one ExternalArtifact in its
- * namespace whose `spec.sourceRef` points back at it (Flux RFC-0012).
+ * namespace whose `spec.sourceRef` points back at it (Flux RFC-0012). Listed as the stage's
+ * identity, like any source read.
  */
 import { Effect, Predicate } from "effect"
+import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import { type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
@@ -53,9 +54,10 @@ export const isProducedBy = (artifact: KubeObject, producer: ProducerRef): boole
 export const findProducedArtifact = (
   producer: ProducerRef,
   artifactApiVersion: string,
-): Effect.Effect<KubeObject, SourceNotReady | InvalidSpec | KubeError, KubeClient> =>
+): Effect.Effect<KubeObject, SourceNotReady | InvalidSpec | KubeError, ActingClient> =>
   Effect.gen(function* () {
-    const kube = yield* KubeClient
+    // The stage's identity (semantics.md section 9), as every source read.
+    const kube = yield* ActingClient
     const what = `${describeKey(producer)} (${parseApiVersion(producer.apiVersion).group || "core"})`
     const notReady = (message: string) =>
       new SourceNotReady({

@@ -4,6 +4,7 @@ import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import { adoptLegacyShards } from "./phases/adoptLegacyShards.ts"
+import { malformedEntryEvents } from "./phases/malformedEntryEvents.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
@@ -16,7 +17,10 @@ export interface PreparedRun {
   readonly records: ReadonlyMap<string, StageRecord>
   /** Stored records of stages no longer in `spec.stages`. */
   readonly removed: ReadonlyArray<StageRecord>
-  /** `InventoryAdopted` and `InventoryRepaired` Events of shards adopted or repaired on the way. */
+  /**
+   * `InventoryAdopted` and `InventoryRepaired` Events of shards adopted or repaired on the
+   * way, `InventoryEntryMalformed` warnings.
+   */
   readonly events: ReadonlyArray<RunEvent>
 }
 
@@ -89,11 +93,16 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
   ])
   for (const record of adoption.records)
     if (names.has(record.stage)) records.set(record.stage, record)
-  const repairs = yield* repairShards(view, records)
+  const repaired = yield* repairShards(view, records)
+  const removed = adoption.records.filter((s) => !names.has(s.stage))
   return {
     rendered,
     records,
-    removed: adoption.records.filter((s) => !names.has(s.stage)),
-    events: [...adoption.events, ...repairs],
+    removed,
+    events: [
+      ...adoption.events,
+      ...repaired,
+      ...malformedEntryEvents(view.name, [...records.values(), ...removed], "kept"),
+    ],
   } satisfies PreparedRun
 })

@@ -3,12 +3,16 @@ import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId
 import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
+import { compileReadyExprs } from "../readiness/celChecks.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
-import { parseManifests } from "../render/parseManifests.ts"
+import type { ManifestFile } from "../render/ManifestFile.ts"
+import { actingAs } from "./actingIdentity.ts"
+import { buildStage } from "./buildStage.ts"
 import { describeRef } from "./describe.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
+import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
-import { resolveSource } from "./resolveSource.ts"
+import { resolveSource, sourceFromTree } from "./resolveSource.ts"
 import type { StageSetView } from "./StageSetView.ts"
 
 const where = (stage: string, source: { file: string; index: number }) =>
@@ -50,6 +54,15 @@ const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadat
   return rest
 }
 
+export interface RenderOptions {
+  /**
+   * Stages rendered from a local tree instead of their `sourceRef` (by stage name): the
+   * tree stands for the unpacked artifact, so `path` applies inside it. The controller
+   * never passes any; `stagesetctl --source-dir` does.
+   */
+  readonly localSources?: ReadonlyMap<string, ReadonlyArray<ManifestFile>>
+}
+
 /**
  * Resolves every stage's source (pinning its revision for this run) and renders its
  * objects before anything is written (semantics.md section 1, steps 3-4): namespaced
@@ -57,24 +70,43 @@ const withoutNamespace = (metadata: KubeObject["metadata"]): KubeObject["metadat
  * CRD earlier in the render; an unknown kind, a malformed name or an id rendered twice
  * (across all stages) fails the run.
  */
-export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: StageSetView) {
+export const renderStageSet = Effect.fn("renderStageSet")(function* (
+  stageSet: StageSetView,
+  options: RenderOptions = {},
+) {
   const kube = yield* KubeClient
+  const config = yield* ReconcileConfig
   const definedByCrds = new Map<string, boolean>()
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
-    const source = yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
-    const parsed = parseManifests(source.files)
-    if (Either.isLeft(parsed)) {
-      const error = parsed.left
-      return yield* new BuildFailed({
-        file: error.file,
-        index: error.index,
-        message: `stage ${stage.name}: ${error.message}`,
+    const readyExprs = compileReadyExprs(
+      stage.readyChecks?.exprs ?? [],
+      `spec.stages[${position}].readyChecks.exprs`,
+    )
+    if (Either.isLeft(readyExprs))
+      return yield* new InvalidSpec({ message: `stage ${stage.name}: ${readyExprs.left}` })
+    const sourceNamespace = stage.sourceRef.namespace
+    if (
+      config.noCrossNamespaceRefs &&
+      sourceNamespace !== undefined &&
+      sourceNamespace !== stageSet.namespace
+    )
+      return yield* new InvalidSpec({
+        message: `spec.stages[${position}].sourceRef.namespace: ${sourceNamespace} is not the StageSet's namespace ${stageSet.namespace}, and --no-cross-namespace-refs is set`,
       })
-    }
+    const local = options.localSources?.get(stage.name)
+    // Read and built as the stage's identity (the source, postBuild's substituteFrom): a
+    // StageSet renders only what its ServiceAccount may read.
+    const { source, built } = yield* Effect.gen(function* () {
+      const source =
+        local === undefined
+          ? yield* resolveSource(stageSet.namespace, stage.sourceRef, stage.path)
+          : yield* sourceFromTree(local, stage.path)
+      return { source, built: yield* buildStage(stageSet.namespace, stage, position, source) }
+    }).pipe(actingAs(stageSet, stage))
     const members: Array<RenderedMember> = []
-    for (const { object, source: at } of parsed.right) {
+    for (const { object, source: at } of built.objects) {
       const { group } = parseApiVersion(object.apiVersion)
       const namespaced = yield* kube.discover(object.apiVersion, object.kind).pipe(
         Effect.map((resource) => resource.namespaced),
@@ -111,7 +143,15 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (stageSet: S
         source: { file: at.file, index: at.index },
       })
     }
-    stages.push({ stage, position, revision: source.revision, revisionOf: source.from, members })
+    stages.push({
+      stage,
+      position,
+      revision: source.revision,
+      revisionOf: source.from ?? `${sourceNamespace ?? stageSet.namespace}/${stage.sourceRef.name}`,
+      members,
+      ...(readyExprs.right.length === 0 ? {} : { readyExprs: readyExprs.right }),
+      ...(built.secret.length === 0 ? {} : { secret: built.secret }),
+    })
   }
   return stages
 })

@@ -1,19 +1,20 @@
 /**
  * A stage's `sourceRef` -> the manifest files to render and the revision they
  * pin for this run (semantics.md section 1, step 3). ConfigMaps and Secrets are
- * read through the KubeClient; Flux sources through their `status.artifact`,
- * downloaded and unpacked by the ArtifactFetcher; any other kind is a producer,
- * read through the ExternalArtifact that names it (findProducedArtifact).
+ * read through the acting identity's client; Flux sources through their `status.artifact`,
+ * downloaded and unpacked by the ArtifactFetcher; any other kind is a producer, read
+ * through the ExternalArtifact that names it (findProducedArtifact).
  */
 import { Effect, Either, Predicate } from "effect"
+import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import { type KubeObject, type ObjectKey, parseApiVersion } from "../kube/KubeObject.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"
 import {
+  type StageFiles,
   selectArtifactFiles,
   selectConfigMapFiles,
   selectSecretFiles,
@@ -59,16 +60,17 @@ export const routeOf = (ref: Pick<SourceRef, "kind" | "apiVersion">): SourceRout
   return fluxSourceKinds.has(ref.kind) && group === FLUX_SOURCE_GROUP ? "flux" : "producer"
 }
 
-export interface ResolvedSource {
+export interface ResolvedSource extends StageFiles {
   /** `sha256:<hex>` of the files for ConfigMap/Secret; the artifact's revision for Flux kinds. */
   readonly revision: string
+  /** A Secret's content: no message may quote it (semantics.md section 9). */
+  readonly sensitive?: boolean
   /**
    * `namespace/name` of the object the revision was read from (the ExternalArtifact for a
-   * producer): the key of `status.lastAttemptedRevisions`, as the Go implementation keys it.
+   * producer): the key of `status.lastAttemptedRevisions`, as the Go implementation keys
+   * it. Absent for a local directory standing in for the source.
    */
-  readonly from: string
-  /** The selected manifest files, in render order. */
-  readonly files: ReadonlyArray<ManifestFile>
+  readonly from?: string
 }
 
 type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | InvalidSpec | KubeError
@@ -89,8 +91,8 @@ const dataOf = (object: KubeObject): Readonly<Record<string, string>> => {
 
 const readSource = (
   key: ObjectKey,
-): Effect.Effect<KubeObject, SourceNotReady | KubeError, KubeClient> =>
-  Effect.flatMap(KubeClient, (kube) => kube.get(key)).pipe(
+): Effect.Effect<KubeObject, SourceNotReady | KubeError, ActingClient> =>
+  Effect.flatMap(ActingClient, (kube) => kube.get(key)).pipe(
     Effect.catchTag("KubeNotFound", () =>
       Effect.fail(
         new SourceNotReady({
@@ -110,13 +112,14 @@ const resolveData = (key: ObjectKey) =>
   Effect.gen(function* () {
     const object = yield* readSource(key)
     const data = dataOf(object)
-    const files = yield* fromEither(
+    const selected = yield* fromEither(
       key.kind === "Secret" ? selectSecretFiles(data) : selectConfigMapFiles(data),
     )
     return {
-      revision: contentRevision(files),
+      ...selected,
+      revision: contentRevision(selected.files),
       from: `${key.namespace}/${key.name}`,
-      files,
+      ...(key.kind === "Secret" ? { sensitive: true } : {}),
     } satisfies ResolvedSource
   })
 
@@ -178,26 +181,41 @@ const readArtifact = (object: KubeObject, path: string | undefined, limits: Arti
           }),
       ),
     )
-    const files = yield* fromEither(selectArtifactFiles(unpacked, path))
+    const tree = yield* sourceFromTree(unpacked, path)
     return {
-      revision: artifact.revision ?? artifact.digest ?? contentRevision(files),
+      ...tree,
+      revision: artifact.revision ?? artifact.digest ?? tree.revision,
       from: `${key.namespace}/${key.name}`,
-      files,
     } satisfies ResolvedSource
   })
 
 /**
- * Resolves one stage's source. A missing or not-ready source is SourceNotReady
- * (retried later); a broken artifact ArtifactFailed; unusable files BuildFailed; a
- * producer several ExternalArtifacts name InvalidSpec. `path` only applies to
- * artifacts.
+ * The manifests of an unpacked tree under `path`, as a stage renders them, with the
+ * revision of their content. An artifact is such a tree once downloaded; so is a local
+ * directory standing in for one (`stagesetctl build --source-dir`).
+ */
+export const sourceFromTree = (
+  tree: ReadonlyArray<ManifestFile>,
+  path: string | undefined,
+): Effect.Effect<ResolvedSource, BuildFailed> =>
+  Effect.map(fromEither(selectArtifactFiles(tree, path)), (selected) => ({
+    ...selected,
+    revision: contentRevision(selected.files),
+  }))
+
+/**
+ * Resolves one stage's source, as the stage's identity (`ActingClient`, semantics.md
+ * section 9): a StageSet reads only what its ServiceAccount may read (a producer's
+ * ExternalArtifacts too). A missing or not-ready source is SourceNotReady (retried later);
+ * a broken artifact ArtifactFailed; unusable files BuildFailed; a producer several
+ * ExternalArtifacts name InvalidSpec. `path` only applies to artifacts.
  */
 export const resolveSource = (
   stageSetNamespace: string,
   sourceRef: SourceRef,
   path?: string | undefined,
   limits: ArtifactLimits = defaultArtifactLimits,
-): Effect.Effect<ResolvedSource, ResolveError, KubeClient | ArtifactFetcher> => {
+): Effect.Effect<ResolvedSource, ResolveError, ActingClient | ArtifactFetcher> => {
   const namespace = sourceRef.namespace ?? stageSetNamespace
   const { kind, name } = sourceRef
   const apiVersion = sourceRef.apiVersion ?? FLUX_SOURCE_API_VERSION

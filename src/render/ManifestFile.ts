@@ -2,4 +2,9 @@
 export interface ManifestFile {
   readonly path: string
   readonly content: string
+  /**
+   * The exact bytes, kept for files that are not manifests (a kustomize generator may read
+   * binary data), whose `content` is decoded leniently. Absent: `content` is exact.
+   */
+  readonly bytes?: Uint8Array
 }

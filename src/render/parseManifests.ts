@@ -28,7 +28,7 @@ export interface RenderedObject {
  * refuses. Everything else follows YAML 1.2 (so `on`/`yes` stay strings, as in
  * Flux).
  */
-const yaml11Octal: ScalarTag = {
+export const yaml11Octal: ScalarTag = {
   tag: "tag:yaml.org,2002:int",
   default: true,
   format: "OCT",
@@ -57,7 +57,7 @@ const checkRequiredString = (value: unknown, field: string): string | undefined 
 }
 
 /** Why `value` is not an object the controller can apply and record, or undefined. */
-const checkObject = (value: unknown): string | undefined => {
+export const checkObject = (value: unknown): string | undefined => {
   if (!Predicate.isRecord(value)) return `not a mapping, found ${describeValue(value)}`
   const problem =
     checkRequiredString(value.apiVersion, "apiVersion") ?? checkRequiredString(value.kind, "kind")
@@ -109,7 +109,10 @@ const fromValue = (value: unknown, at: SourceLocation & { readonly index: number
     : Either.left(buildFailed(at, problem))
 }
 
-const parseYaml = (file: ManifestFile): Parsed => {
+/** The YAML or JSON library's own words, unless the file is a Secret's: they may quote it. */
+const libraryReason = (reason: string, sensitive: boolean) => (sensitive ? "" : `: ${reason}`)
+
+const parseYaml = (file: ManifestFile, sensitive: boolean): Parsed => {
   const lineCounter = new LineCounter()
   const documents = parseAllDocuments(file.content, {
     lineCounter,
@@ -132,7 +135,7 @@ const parseYaml = (file: ManifestFile): Parsed => {
       return Either.left(
         buildFailed(
           { file: file.path, index },
-          `not valid YAML: ${error.message} (line ${pos.line}, column ${pos.col})`,
+          `not valid YAML${libraryReason(error.message, sensitive)} (line ${pos.line}, column ${pos.col})`,
         ),
       )
     }
@@ -148,7 +151,7 @@ const parseYaml = (file: ManifestFile): Parsed => {
       value = document.toJS({ maxAliasCount: 100 })
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
-      return Either.left(buildFailed(at, `not valid YAML: ${reason}`))
+      return Either.left(buildFailed(at, `not valid YAML${libraryReason(reason, sensitive)}`))
     }
     const parsed = fromValue(value, at)
     if (Either.isLeft(parsed)) return parsed
@@ -157,14 +160,17 @@ const parseYaml = (file: ManifestFile): Parsed => {
   return Either.right(objects)
 }
 
-const parseJson = (file: ManifestFile): Parsed => {
+const parseJson = (file: ManifestFile, sensitive: boolean): Parsed => {
   if (file.content.trim() === "") return Either.right([])
   let value: unknown
   try {
     value = JSON.parse(file.content)
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause)
-    return Either.left(buildFailed({ file: file.path }, `not valid JSON: ${reason}`))
+    // Node's JSON.parse quotes the text around the error.
+    return Either.left(
+      buildFailed({ file: file.path }, `not valid JSON${libraryReason(reason, sensitive)}`),
+    )
   }
   const documents = Array.isArray(value) ? value : [value]
   const objects: Array<RenderedObject> = []
@@ -176,13 +182,21 @@ const parseJson = (file: ManifestFile): Parsed => {
   return Either.right(objects)
 }
 
-/** Parses files in the order given; the first problem fails the whole render. */
+/**
+ * Parses files in the order given; the first problem fails the whole render. `sensitive`
+ * (a Secret's files): errors name the file, document, line and column, and our own checks
+ * (which never quote values), but not the parser's words, which may quote the content.
+ */
 export const parseManifests = (
   files: ReadonlyArray<ManifestFile>,
+  options: { readonly sensitive?: boolean } = {},
 ): Either.Either<ReadonlyArray<RenderedObject>, BuildFailed> => {
+  const sensitive = options.sensitive === true
   const objects: Array<RenderedObject> = []
   for (const file of files) {
-    const parsed = file.path.endsWith(".json") ? parseJson(file) : parseYaml(file)
+    const parsed = file.path.endsWith(".json")
+      ? parseJson(file, sensitive)
+      : parseYaml(file, sensitive)
     if (Either.isLeft(parsed)) return parsed
     objects.push(...parsed.right)
   }

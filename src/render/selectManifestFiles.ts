@@ -1,21 +1,37 @@
 /**
- * Which files of a source are manifests, in which order. Pure: the source
+ * Which files of a source a stage renders, in which order. Pure: the source
  * resolution reads the ConfigMap, Secret or artifact and hands the files here.
+ * Plain manifests are the `*.yaml|*.yml|*.json` files; once a kustomization is
+ * involved, kustomize may read any file of the source (bases elsewhere in an
+ * artifact, generator inputs), so the whole source is kept.
  */
 import { Either } from "effect"
 import { type BuildFailed, buildFailed } from "./BuildFailed.ts"
 import type { ManifestFile } from "./ManifestFile.ts"
 
 const manifestName = /\.(yaml|yml|json)$/
-const kustomizationNames = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"])
-const KUSTOMIZE_REFUSED = "kustomize builds are not supported yet"
+/** The names kustomize recognises as a directory's kustomization, in the order it tries them. */
+export const kustomizationNames: ReadonlyArray<string> = [
+  "kustomization.yaml",
+  "kustomization.yml",
+  "Kustomization",
+]
+const kustomizationNameSet: ReadonlySet<string> = new Set(kustomizationNames)
+
+/** The files a stage renders from, and the directory it builds. */
+export interface StageFiles {
+  /** Sorted by path: the manifests, or every file of the source when kustomize is involved. */
+  readonly files: ReadonlyArray<ManifestFile>
+  /** The stage's `path` as a prefix without slashes (`""` is the source root). */
+  readonly dir: string
+}
 
 /** `*.yaml`, `*.yml` or `*.json` (case-sensitive, like the key filter Flux users know). */
 export const isManifestName = (path: string): boolean => manifestName.test(path)
 
 /** A file kustomize would treat as the build root of its directory. */
 export const isKustomizationName = (path: string): boolean =>
-  kustomizationNames.has(path.slice(path.lastIndexOf("/") + 1))
+  kustomizationNameSet.has(path.slice(path.lastIndexOf("/") + 1))
 
 /**
  * Unicode code-point order. `<` on strings compares UTF-16 code units, which
@@ -36,23 +52,14 @@ export const compareCodePoints = (a: string, b: string): number => {
 
 const byPath = (a: ManifestFile, b: ManifestFile): number => compareCodePoints(a.path, b.path)
 
-const refuseKustomization = (files: ReadonlyArray<ManifestFile>): BuildFailed | undefined => {
-  const found = files.find((file) => isKustomizationName(file.path))
-  return found === undefined
-    ? undefined
-    : buildFailed({ file: found.path }, `${KUSTOMIZE_REFUSED} (found ${found.path})`)
-}
-
-/** ConfigMap `data`: the manifest keys in key order. `binaryData` is never read. */
+/** ConfigMap `data`: the manifest keys in key order, or every key with a kustomization. */
 export const selectConfigMapFiles = (
   data: Readonly<Record<string, string>> | undefined,
-): Either.Either<ReadonlyArray<ManifestFile>, BuildFailed> => {
-  const files = Object.entries(data ?? {})
-    .filter(([key]) => isManifestName(key) || isKustomizationName(key))
-    .map(([path, content]) => ({ path, content }))
-    .sort(byPath)
-  const refused = refuseKustomization(files)
-  return refused === undefined ? Either.right(files) : Either.left(refused)
+): Either.Either<StageFiles, BuildFailed> => {
+  const all = Object.entries(data ?? {}).map(([path, content]) => ({ path, content }))
+  const kustomized = all.some((file) => isKustomizationName(file.path))
+  const files = (kustomized ? all : all.filter((file) => isManifestName(file.path))).sort(byPath)
+  return Either.right({ files, dir: "" })
 }
 
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
@@ -64,18 +71,24 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
  */
 export const selectSecretFiles = (
   data: Readonly<Record<string, string>> | undefined,
-): Either.Either<ReadonlyArray<ManifestFile>, BuildFailed> => {
-  const decoded: Record<string, string> = {}
-  for (const [key, value] of Object.entries(data ?? {})) {
-    if (!isManifestName(key) && !isKustomizationName(key)) continue
+): Either.Either<StageFiles, BuildFailed> => {
+  const entries = Object.entries(data ?? {})
+  const kustomized = entries.some(([key]) => isKustomizationName(key))
+  const files: Array<ManifestFile> = []
+  for (const [key, value] of entries) {
+    const read = isManifestName(key) || isKustomizationName(key)
+    if (!read && !kustomized) continue
     if (!base64.test(value)) return Either.left(buildFailed({ file: key }, "value is not base64"))
+    const bytes = Buffer.from(value, "base64")
     try {
-      decoded[key] = utf8.decode(Buffer.from(value, "base64"))
+      files.push({ path: key, content: utf8.decode(bytes) })
     } catch {
-      return Either.left(buildFailed({ file: key }, "value is not UTF-8 text"))
+      // Manifests must be text; other files only feed kustomize generators, byte for byte.
+      if (read) return Either.left(buildFailed({ file: key }, "value is not UTF-8 text"))
+      files.push({ path: key, content: bytes.toString("utf8"), bytes })
     }
   }
-  return selectConfigMapFiles(decoded)
+  return Either.right({ files: files.sort(byPath), dir: "" })
 }
 
 /**
@@ -99,16 +112,16 @@ export const normaliseArtifactPath = (
 }
 
 /**
- * The manifests under `path` in an unpacked artifact, recursively, sorted by
- * path. A missing directory is an error rather than an empty render: an empty
- * render would prune everything the stage applied before. Kustomizations
- * anywhere under `path` are refused: read as plain manifests they would be
- * applied as objects.
+ * The files under `path` in an unpacked artifact, sorted by path. A missing directory is
+ * an error rather than an empty render: an empty render would prune everything the stage
+ * applied before. When a kustomization lies under `path` (there or deeper), every file
+ * of the artifact is kept, as a kustomization may use bases and files elsewhere in it;
+ * otherwise only the manifests under `path`.
  */
 export const selectArtifactFiles = (
   files: ReadonlyArray<ManifestFile>,
   path: string | undefined,
-): Either.Either<ReadonlyArray<ManifestFile>, BuildFailed> =>
+): Either.Either<StageFiles, BuildFailed> =>
   Either.flatMap(normaliseArtifactPath(path), (prefix) => {
     const shown = prefix === "" ? "./" : `./${prefix}`
     if (prefix !== "" && files.some((file) => file.path === prefix))
@@ -118,7 +131,7 @@ export const selectArtifactFiles = (
       return Either.left(
         buildFailed({ file: shown }, `path ${shown} does not exist in the artifact`),
       )
-    const refused = refuseKustomization(under)
-    if (refused !== undefined) return Either.left(refused)
-    return Either.right(under.filter((file) => isManifestName(file.path)).sort(byPath))
+    const kustomized = under.some((file) => isKustomizationName(file.path))
+    const selected = kustomized ? [...files] : under.filter((file) => isManifestName(file.path))
+    return Either.right({ files: selected.sort(byPath), dir: prefix })
   })

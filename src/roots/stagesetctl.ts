@@ -9,6 +9,11 @@ import { ClusterLive } from "../../layers/Cluster.live.ts"
 import { runStagesetctl } from "../cli/stagesetctl.ts"
 
 runStagesetctl(process.argv).pipe(
+  Effect.flatMap((code) =>
+    Effect.sync(() => {
+      process.exitCode = code
+    }),
+  ),
   Effect.provide(Layer.merge(ClusterLive, NodeContext.layer)),
   NodeRuntime.runMain({ disableErrorReporting: true, disablePrettyLogger: true }),
 )

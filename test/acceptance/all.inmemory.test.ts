@@ -1,3 +1,4 @@
+import { Layer } from "effect"
 import { KubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { inMemoryFaults } from "./harness/faultInjector.ts"
@@ -18,14 +19,17 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
+import { crossNamespaceRefs } from "./scenarios/tenancy.ts"
 
 // Every scenario against the in-memory API server: a fresh cluster per test.
 const env: AcceptanceEnv = {
   name: "in-memory",
   kube: () => KubeClientInMemory,
   faults: inMemoryFaults,
+  secondCluster: Layer.memoize(KubeClientInMemory),
 }
 
 inventoryBasics(env)
@@ -47,3 +51,5 @@ backupRestore(env)
 noOpFastPath(env)
 compatibility(env)
 goAdoption(env)
+readyExprs(env)
+crossNamespaceRefs(env)

@@ -1,9 +1,11 @@
 import { Effect } from "effect"
-import { beforeAll } from "vitest"
+import { afterAll, beforeAll } from "vitest"
+import { KustomizeForTests } from "../cluster/fixtures/kustomize.ts"
 import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { liveFaults } from "./harness/faultProxy.ts"
 import { installCrds } from "./harness/installCrds.ts"
+import { secondControlPlane } from "./harness/secondControlPlane.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
 import { compatibility } from "./scenarios/compatibility.ts"
@@ -23,13 +25,24 @@ import { modeSwitch } from "./scenarios/modeSwitch.ts"
 import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
+import { readyExprs } from "./scenarios/readyExprs.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
+import { crossNamespaceRefs, tenancyRbac } from "./scenarios/tenancy.ts"
 
 // Every scenario against the real kube-apiserver (local control plane or STAGESET_TEST_KUBECONFIG).
-const env: AcceptanceEnv = { name: "live", kube: () => LiveKubeClient, faults: liveFaults }
+const second = secondControlPlane()
+const env: AcceptanceEnv = {
+  name: "live",
+  kube: () => LiveKubeClient,
+  faults: liveFaults,
+  secondCluster: second.cluster,
+  // Scenarios whose stages need kustomize pass it on: `scenarioLayer(..., { kustomize })`.
+  kustomize: KustomizeForTests(),
+}
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)
+afterAll(second.stop, 60_000)
 
 inventoryBasics(env)
 nameCollision(env)
@@ -52,3 +65,6 @@ noOpFastPath(env)
 kubectlInterop(env)
 compatibility(env)
 goAdoption(env)
+readyExprs(env)
+crossNamespaceRefs(env)
+tenancyRbac(env)

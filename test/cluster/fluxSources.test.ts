@@ -12,8 +12,10 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
+import type { KubeError } from "../../src/kube/KubeError.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
 import { reconcileStageSet } from "../../src/programs/reconcileStageSet.ts"
 import { FLUX_SOURCE_API_VERSION } from "../../src/programs/resolveSource.ts"
@@ -35,6 +37,7 @@ import {
   fluxSourceSpec,
   installFluxCrds,
 } from "./fixtures/fluxCrds.ts"
+import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import { resilientLiveKube } from "./fixtures/readiness.ts"
 import { testNamespace } from "./support.ts"
 
@@ -44,13 +47,17 @@ const Services = Layer.mergeAll(
   ReadinessKube({ recheckEvery: "1 second" }),
   // Generous for loopback; the timeout case below brings its own short one.
   ArtifactFetcherLive({ timeout: "30 seconds" }),
+  KustomizeForTests(),
   Layer.succeed(ReconcileConfig, {
     ...defaultReconcileConfig,
     defaultTimeout: Duration.seconds(30),
     deleteTimeout: Duration.seconds(30),
   }),
   Layer.effectDiscard(Effect.zipRight(installCrds, installFluxCrds)),
-).pipe(Layer.provideMerge(resilientLiveKube))
+).pipe(
+  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  Layer.provideMerge(resilientLiveKube),
+)
 
 const MiB = 1024 * 1024
 const REVISION = "main@sha1:0123456789abcdef0123456789abcdef01234567"
@@ -74,11 +81,17 @@ type Artifact =
  * A source of `kind` in `namespace`, a StageSet reading `deploy/app` from it,
  * and one reconcile. The status write mimics source-controller's, Ready included.
  */
-const scenario = (kind: FluxSourceKind, artifact: Artifact) =>
+const scenario = (
+  kind: FluxSourceKind,
+  artifact: Artifact,
+  stage: Record<string, unknown> = {},
+  before: (namespace: string) => Effect.Effect<void, KubeError, KubeClient> = () => Effect.void,
+) =>
   Effect.gen(function* () {
     const kube = yield* KubeClient
     const http = yield* artifactHttp
     const namespace = yield* testNamespace("flux")
+    yield* before(namespace)
     const source = yield* kube.create({
       apiVersion: FLUX_SOURCE_API_VERSION,
       kind,
@@ -122,7 +135,11 @@ const scenario = (kind: FluxSourceKind, artifact: Artifact) =>
         apiVersion: API_VERSION,
         kind: "StageSet",
         metadata: { name: STAGE_SET, namespace },
-        spec: { stages: [{ name: "app", sourceRef: { kind, name: "app" }, path: "./deploy/app" }] },
+        spec: {
+          stages: [
+            { name: "app", sourceRef: { kind, name: "app" }, path: "./deploy/app", ...stage },
+          ],
+        },
       },
       { fieldManager: "flux-source-tests", force: true },
     )
@@ -187,6 +204,62 @@ layer(Services, { excludeTestServices: true, timeout: "120 seconds" })(
           expect(http.requested()).toEqual([
             `/${kind.toLowerCase()}/${namespace}/app/artifact.tar.gz`,
           ])
+        }),
+    )
+
+    it.scoped(
+      "a kustomization under path is built by kustomize, with the stage's patches and postBuild, and applied",
+      () =>
+        Effect.gen(function* () {
+          const bytes = yield* tarGz([
+            { name: "deploy/base/kustomization.yaml", content: "resources: [greeting.yaml]\n" },
+            {
+              name: "deploy/base/greeting.yaml",
+              content: yamlOf([
+                {
+                  apiVersion: "v1",
+                  kind: "ConfigMap",
+                  metadata: { name: "greeting" },
+                  // biome-ignore lint/suspicious/noTemplateCurlyInString: postBuild variables
+                  data: { text: "${GREETING} from ${REGION}" },
+                },
+              ]),
+            },
+            {
+              name: "deploy/app/kustomization.yaml",
+              content: "resources: [../base]\nnamePrefix: app-\n",
+            },
+          ])
+          const { namespace, report } = yield* scenario(
+            "GitRepository",
+            { _tag: "Serve", bytes },
+            {
+              patches: [
+                {
+                  patch: '- op: add\n  path: /data/patched\n  value: "yes"\n',
+                  target: { kind: "ConfigMap", name: "greeting" },
+                },
+              ],
+              postBuild: {
+                substitute: { GREETING: "hello" },
+                substituteFrom: [{ kind: "ConfigMap", name: "cluster-vars" }],
+              },
+            },
+            (ns) =>
+              Effect.flatMap(KubeClient, (kube) =>
+                kube.create({
+                  apiVersion: "v1",
+                  kind: "ConfigMap",
+                  metadata: { name: "cluster-vars", namespace: ns },
+                  data: { REGION: "eu-central-1", GREETING: "overridden by substitute" },
+                }),
+              ),
+          )
+          expect(report.outcome).toEqual({ _tag: "Ready" })
+          expect((yield* getObject(cmKey(namespace, "app-greeting")))?.data).toEqual({
+            text: "hello from eu-central-1",
+            patched: "yes",
+          })
         }),
     )
 

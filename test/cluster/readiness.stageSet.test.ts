@@ -11,6 +11,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { ActingClientOwn, StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../../src/programs/ReconcileConfig.ts"
@@ -27,6 +28,7 @@ import {
   yamlOf,
 } from "../acceptance/harness/fixtures.ts"
 import { installCrds } from "../acceptance/harness/installCrds.ts"
+import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import {
   condition,
   forkWatching,
@@ -45,13 +47,18 @@ const Services = Layer.mergeAll(
   AppliedCacheMemory,
   ReadinessKube({ recheckEvery: "10 minutes" }),
   ArtifactFetcherInMemory(),
+  KustomizeForTests(),
   Layer.succeed(ReconcileConfig, {
     ...defaultReconcileConfig,
     defaultTimeout: Duration.hours(1),
     deleteTimeout: Duration.seconds(30),
   }),
   Layer.effectDiscard(installCrds),
-).pipe(Layer.provideMerge(probedKube(resilientLiveKube)))
+).pipe(
+  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  Layer.provideMerge(ActingClientOwn),
+  Layer.provideMerge(probedKube(resilientLiveKube)),
+)
 
 /** A StageSet of one stage reading ConfigMap `manifests`; its finalizer is dropped at scope end. */
 const stageSet = (namespace: string, name: string, stage: Record<string, unknown>) =>

@@ -1,11 +1,15 @@
-import { Args, Command, Options } from "@effect/cli"
-import { FileSystem, Path } from "@effect/platform"
-import { Console, Effect, Either, Option } from "effect"
-import { formatEntryId, refOf, validateRef } from "../../inventory/EntryId.ts"
-import type { KubeObject } from "../../kube/KubeObject.ts"
-import { parseManifests } from "../../render/parseManifests.ts"
-import { selectConfigMapFiles } from "../../render/selectManifestFiles.ts"
-import { failure } from "../CliFailure.ts"
+import { Command, Options } from "@effect/cli"
+import { Console, Effect } from "effect"
+import { connect } from "../Cluster.ts"
+import {
+  clusterOptions,
+  namespaceOption,
+  showSecretsOption,
+  sourceDirOption,
+  stageSetArg,
+  stagesOption,
+} from "../flags.ts"
+import { maskSecret } from "../maskSecrets.ts"
 import {
   formatJson,
   formatTable,
@@ -13,108 +17,70 @@ import {
   OUTPUT_FORMATS,
   type OutputFormat,
 } from "../output.ts"
-
-/**
- * Built-in kinds served cluster-scoped. Locally there is no discovery, so any other kind
- * counts as namespaced; a CRD's cluster-scoped kind shows with the default namespace.
- */
-const clusterScopedKinds = new Set([
-  "Namespace",
-  "Node",
-  "PersistentVolume",
-  "ClusterRole",
-  "ClusterRoleBinding",
-  "CustomResourceDefinition",
-  "StorageClass",
-  "PriorityClass",
-  "IngressClass",
-  "RuntimeClass",
-  "ValidatingWebhookConfiguration",
-  "MutatingWebhookConfiguration",
-  "ValidatingAdmissionPolicy",
-  "ValidatingAdmissionPolicyBinding",
-  "APIService",
-  "CSIDriver",
-  "VolumeAttachment",
-])
-
-/** The entry id the controller would record for `object`, or why it cannot. */
-export const entryIdOf = (object: KubeObject, defaultNamespace: string): string => {
-  const ref = refOf(object, !clusterScopedKinds.has(object.kind), defaultNamespace)
-  const problem = validateRef(ref)
-  return problem === undefined ? formatEntryId(ref) : `(not recordable: ${problem})`
-}
+import { renderNamed } from "../renderNamed.ts"
 
 export const buildCommand = Command.make(
   "build",
   {
-    namespace: Options.text("namespace").pipe(
-      Options.withAlias("n"),
-      Options.withDescription(
-        "The namespace namespaced objects without one land in (the StageSet's namespace). Default: default.",
-      ),
-      Options.withDefault("default"),
-    ),
+    ...clusterOptions,
+    namespace: namespaceOption,
+    stages: stagesOption,
+    sourceDir: sourceDirOption,
+    showSecrets: showSecretsOption,
     output: Options.choice("output", OUTPUT_FORMATS).pipe(
       Options.withAlias("o"),
       Options.withDefault("yaml" as OutputFormat),
       Options.withDescription(
-        "Output format: yaml (default, with entry ids as comments), table or json.",
+        "yaml (default: one document per object, each after a comment naming its stage and inventory entry id), json (a List) or table.",
       ),
     ),
-    dir: Args.directory({ name: "dir", exists: "yes" }).pipe(
-      Args.withDescription("A directory of *.yaml, *.yml and *.json manifests."),
-    ),
+    stageSet: stageSetArg,
   },
   (flags) =>
-    Effect.gen(function* () {
-      const fs = yield* FileSystem.FileSystem
-      const path = yield* Path.Path
-      const names = yield* fs
-        .readDirectory(flags.dir)
-        .pipe(Effect.mapError((error) => failure(`cannot read ${flags.dir}: ${error.message}`)))
-      const data: Record<string, string> = {}
-      for (const name of names) {
-        const file = path.join(flags.dir, name)
-        const info = yield* fs.stat(file).pipe(Effect.option)
-        if (Option.isNone(info) || info.value.type !== "File") continue
-        data[name] = yield* fs
-          .readFileString(file)
-          .pipe(Effect.mapError((error) => failure(`cannot read ${file}: ${error.message}`)))
-      }
-      // The same selection and order as a ConfigMap source: manifest names, key order.
-      const rendered = Either.flatMap(selectConfigMapFiles(data), parseManifests)
-      if (Either.isLeft(rendered))
-        return yield* failure(`build failed: ${path.join(flags.dir, rendered.left.message)}`)
-      const objects = rendered.right.map((item) => ({
-        id: entryIdOf(item.object, flags.namespace),
-        file: item.source.file,
-        index: item.source.index,
-        object: item.object,
-      }))
-      if (flags.output === "json") return yield* Console.log(formatJson(objects))
-      if (flags.output === "table")
-        return yield* Console.log(
-          formatTable(
-            ["ID", "APIVERSION", "KIND", "NAME", "SOURCE"],
-            objects.map((o) => [
-              o.id,
-              o.object.apiVersion,
-              o.object.kind,
-              o.object.metadata.name,
-              `${o.file}#${o.index}`,
-            ]),
-          ),
+    Effect.scoped(
+      Effect.gen(function* () {
+        const cluster = yield* connect(flags, flags.namespace)
+        const { rendered } = yield* renderNamed(cluster, {
+          name: flags.stageSet,
+          stages: flags.stages,
+          sourceDirs: flags.sourceDir,
+        })
+        const objects = rendered.flatMap((stage) =>
+          stage.members.map((member) => ({
+            stage: stage.stage.name,
+            id: member.entry.id,
+            source: `${member.source.file}#${member.source.index}`,
+            object: flags.showSecrets ? member.object : maskSecret(member.object),
+          })),
         )
-      yield* Console.log(
-        objects
-          .map((o) => `# ${o.id} (${o.file} document ${o.index})\n${formatYaml(o.object)}`)
-          .join("---\n")
-          .trimEnd(),
-      )
-    }),
+        if (flags.output === "json")
+          return yield* Console.log(
+            formatJson({ apiVersion: "v1", kind: "List", items: objects.map((o) => o.object) }),
+          )
+        if (flags.output === "table")
+          return yield* Console.log(
+            formatTable(
+              ["STAGE", "ID", "APIVERSION", "KIND", "NAME", "SOURCE"],
+              objects.map((o) => [
+                o.stage,
+                o.id,
+                o.object.apiVersion,
+                o.object.kind,
+                o.object.metadata.name,
+                o.source,
+              ]),
+            ),
+          )
+        yield* Console.log(
+          objects
+            .map((o) => `# stage ${o.stage}: ${o.id}\n${formatYaml(o.object)}`)
+            .join("---\n")
+            .trimEnd(),
+        )
+      }),
+    ),
 ).pipe(
   Command.withDescription(
-    "Render locally what a stage would apply from a directory of manifests, with the inventory entry ids.",
+    "Render a StageSet as the controller would (resolve, fetch, build, render), as YAML on stdout; Secret values masked unless --show-secrets. --source-dir renders from a local directory instead of the source.",
   ),
 )

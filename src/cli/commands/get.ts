@@ -1,10 +1,19 @@
-import { Args, Command } from "@effect/cli"
+import { Command } from "@effect/cli"
 import { Console, Effect, Option } from "effect"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
+import { usageFailure } from "../CliFailure.ts"
 import { connect } from "../Cluster.ts"
-import { allNamespacesOption, clusterOptions, namespaceOption, outputOption } from "../flags.ts"
+import {
+  allNamespacesOption,
+  clusterOptions,
+  namespaceOption,
+  optionalNameArg,
+  outputOption,
+  selectorOption,
+} from "../flags.ts"
 import { formatStructured, formatTable } from "../output.ts"
+import { formatStageSetDetail } from "../stageSetDetail.ts"
 import { getStageSet, listStageSets, readyOf, specOf } from "../stageSets.ts"
 
 /** One table row per stage (or one row for a StageSet without stage status yet). */
@@ -53,29 +62,35 @@ export const getCommand = Command.make(
     ...clusterOptions,
     namespace: namespaceOption,
     allNamespaces: allNamespacesOption,
+    selector: selectorOption,
     output: outputOption,
-    name: Args.text({ name: "name" }).pipe(
-      Args.withDescription("A StageSet (default: every StageSet of the namespace)."),
-      Args.optional,
-    ),
+    name: optionalNameArg,
   },
   (flags) =>
     Effect.scoped(
       Effect.gen(function* () {
+        if (Option.isSome(flags.name) && (flags.allNamespaces || Option.isSome(flags.selector)))
+          return yield* usageFailure(
+            "a StageSet is named, so -A/--all-namespaces and -l/--selector do not apply",
+          )
         const cluster = yield* connect(flags, flags.namespace)
-        const objects = yield* Option.match(flags.name, {
-          onSome: (name) =>
-            Effect.map(getStageSet(cluster.kube, cluster.namespace, name), (o) => [o]),
-          onNone: () =>
-            listStageSets(cluster.kube, flags.allNamespaces ? undefined : cluster.namespace),
-        })
-        if (flags.output !== "table") {
-          const value =
-            Option.isSome(flags.name) && objects[0] !== undefined
-              ? objects[0]
-              : { apiVersion: "v1", kind: "List", items: objects }
-          return yield* Console.log(formatStructured(flags.output, value))
+        if (Option.isSome(flags.name)) {
+          const object = yield* getStageSet(cluster.kube, cluster.namespace, flags.name.value)
+          return yield* Console.log(
+            flags.output === "table"
+              ? formatStageSetDetail(object)
+              : formatStructured(flags.output, object),
+          )
         }
+        const objects = yield* listStageSets(
+          cluster.kube,
+          flags.allNamespaces ? undefined : cluster.namespace,
+          Option.getOrUndefined(flags.selector),
+        )
+        if (flags.output !== "table")
+          return yield* Console.log(
+            formatStructured(flags.output, { apiVersion: "v1", kind: "List", items: objects }),
+          )
         if (objects.length === 0)
           return yield* Console.error(
             flags.allNamespaces
@@ -88,6 +103,6 @@ export const getCommand = Command.make(
     ),
 ).pipe(
   Command.withDescription(
-    "Show StageSets: Ready, reason, inventory mode, and each stage's phase, entries and shards.",
+    "List StageSets (Ready, reason, inventory mode, each stage's phase, entries and shards), or show one in detail.",
   ),
 )

@@ -1,48 +1,66 @@
-import { Args, Command, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Clock, Console, Duration, Effect, Either, Option } from "effect"
-import { parseGoDuration } from "../../../schemas/k8s/Duration.ts"
+import { Command, Options } from "@effect/cli"
+import { Clock, Console, Duration, Effect, Option } from "effect"
 import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../inventory/Labels.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
+import { formatReconcileStage } from "../../programs/stageSet/reconcileStageRequest.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
 import { connect } from "../Cluster.ts"
-import { clusterOptions, namespaceOption, stageOption } from "../flags.ts"
+import {
+  clusterOptions,
+  durationOption,
+  namespaceOption,
+  stageOption,
+  stageSetArg,
+} from "../flags.ts"
+import { checkStages } from "../renderNamed.ts"
 import { getStageSet, readyOf, stageNamesOf } from "../stageSets.ts"
 import { updateStageSet } from "../updateStageSet.ts"
 
-const timeoutOption = Options.text("timeout").pipe(
-  Options.mapEffect((text) =>
-    Either.match(parseGoDuration(text), {
-      onLeft: (why) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--timeout ${why}`))),
-      onRight: (millis) => Effect.succeed(Duration.millis(millis)),
-    }),
-  ),
-  Options.withDefault(Duration.minutes(2)),
-  Options.withDescription("How long --wait waits (Go duration, e.g. 30s, 2m). Default 2m."),
-)
-
-/** Handled `token` and no run under way any more. */
-export const handled = (object: KubeObject, token: string): boolean => {
+/**
+ * The request under `token` is handled and no run is under way any more: for the whole
+ * StageSet, `status.lastHandledReconcileAt`; for one stage (`<stage>@<token>`), that
+ * stage's `status.stages[].lastHandledReconcileAt`, recorded once it is Ready again.
+ */
+export const handled = (object: KubeObject, token: string, stage?: string): boolean => {
   const status = statusOf(object)
+  const recorded =
+    stage === undefined
+      ? status.lastHandledReconcileAt
+      : status.stages?.find((s) => s.name === stage)?.lastHandledReconcileAt
   return (
-    status.lastHandledReconcileAt === token &&
+    recorded === token &&
     !(status.conditions ?? []).some((c) => c.type === "Reconciling" && c.status === "True")
   )
 }
+
+/**
+ * The stage request can only be handled by a run that gets that far; a failure before it
+ * (the StageSet not Ready with the token echoed) ends the wait as well.
+ */
+const settled = (object: KubeObject, token: string, stage?: string): boolean =>
+  handled(object, token, stage) ||
+  (stage !== undefined && handled(object, token) && readyOf(object)?.status === "False")
 
 export const reconcileCommand = Command.make(
   "reconcile",
   {
     ...clusterOptions,
     namespace: namespaceOption,
-    stage: stageOption,
+    stage: stageOption.pipe(
+      Options.withDescription("Re-run this stage (re-apply and re-verify) and the ones after it."),
+    ),
     wait: Options.boolean("wait").pipe(
       Options.withDescription(
-        "Wait until the controller handled the request; exit 1 if not Ready.",
+        "Wait until the controller handled the request; exit 3 if the StageSet ends not Ready.",
       ),
     ),
-    timeout: timeoutOption,
-    stageSet: Args.text({ name: "stageset" }).pipe(Args.withDescription("The StageSet.")),
+    timeout: durationOption(
+      "timeout",
+      Duration.minutes(5),
+      "How long --wait waits (Go duration, e.g. 30s, 2m). Default 5m.",
+    ),
+    stageSet: stageSetArg,
   },
   (flags) =>
     Effect.scoped(
@@ -50,34 +68,31 @@ export const reconcileCommand = Command.make(
         const cluster = yield* connect(flags, flags.namespace)
         const { kube, namespace } = cluster
         const name = flags.stageSet
+        const stage = Option.getOrUndefined(flags.stage)
         const token = new Date(yield* Clock.currentTimeMillis).toISOString()
         const current = yield* getStageSet(kube, namespace, name)
-        const stages = stageNamesOf(current)
-        if (Option.isSome(flags.stage) && !stages.includes(flags.stage.value))
-          return yield* failure(
-            `stageset "${name}" has no stage "${flags.stage.value}" (stages: ${stages.join(", ")})`,
-          )
-        yield* updateStageSet(kube, namespace, name, (live) => {
-          return {
-            ...live,
-            metadata: {
-              ...live.metadata,
-              annotations: {
-                ...live.metadata.annotations,
-                [RECONCILE_REQUESTED_AT]: token,
-                ...(Option.isSome(flags.stage) ? { [RECONCILE_STAGE]: flags.stage.value } : {}),
-              },
+        if (stage !== undefined) yield* checkStages(name, stageNamesOf(current), [stage])
+        yield* updateStageSet(kube, namespace, name, (live) => ({
+          ...live,
+          metadata: {
+            ...live.metadata,
+            annotations: {
+              ...live.metadata.annotations,
+              [RECONCILE_REQUESTED_AT]: token,
+              ...(stage === undefined
+                ? {}
+                : { [RECONCILE_STAGE]: formatReconcileStage(stage, token) }),
             },
-          }
-        })
+          },
+        }))
         yield* Console.log(
-          `stageset "${name}" in namespace "${namespace}": reconcile requested at ${token}${Option.isSome(flags.stage) ? ` (from stage ${flags.stage.value})` : ""}`,
+          `stageset "${name}" in namespace "${namespace}": reconcile requested${stage === undefined ? "" : ` from stage ${stage}`} (token ${token})`,
         )
         if (!flags.wait) return
         const poll: Effect.Effect<KubeObject, CliFailure> = Effect.flatMap(
           getStageSet(kube, namespace, name),
           (object) =>
-            handled(object, token)
+            settled(object, token, stage)
               ? Effect.succeed(object)
               : Effect.zipRight(
                   Effect.sleep("500 millis"),
@@ -104,6 +119,6 @@ export const reconcileCommand = Command.make(
     ),
 ).pipe(
   Command.withDescription(
-    "Ask the controller to reconcile a StageSet now (optionally from one stage), and optionally wait.",
+    "Ask the controller to reconcile a StageSet now (reconcile.fluxcd.io/requestedAt), or to re-run one stage (stages.metio.wtf/reconcile-stage: <stage>@<token>); optionally wait.",
   ),
 )

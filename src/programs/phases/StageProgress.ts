@@ -32,12 +32,16 @@ export const makeStageProgress = (
 ): StageProgress => {
   const stages: Array<StageStatus> = rendered.map((r) => {
     const record = records.get(r.stage.name)
-    const applied = previous.find((s) => s.name === r.stage.name)?.appliedRevision
+    const before = previous.find((s) => s.name === r.stage.name)
+    const applied = before?.appliedRevision
+    const handled = before?.lastHandledReconcileAt
     return {
       name: r.stage.name,
       position: r.position,
       phase: "Pending",
       ...(applied === undefined ? {} : { appliedRevision: applied }),
+      // Kept, so a handled `reconcile-stage` token is not handled again.
+      ...(handled === undefined ? {} : { lastHandledReconcileAt: handled }),
       entriesCount: record === undefined ? 0 : memberCount(record, 0),
       shards: record?.shards.length ?? 0,
       message: "",

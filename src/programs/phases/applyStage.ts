@@ -61,7 +61,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
   const partOf = modeWrites(config.inventoryMode).partOfLabel
     ? stageApplySetId(stageSet.namespace, stageSet.name, rendered.stage.name)
     : undefined
-  const account = actingServiceAccount(stageSet, rendered.stage)
+  const account = actingServiceAccount(stageSet, rendered.stage, config.defaultServiceAccount)
   const address = {
     namespace: stageSet.namespace,
     stageSet: stageSet.name,

@@ -6,9 +6,11 @@ import type { KubeClient } from "../../kube/KubeClient.ts"
 import type { ArtifactFetcher } from "../ArtifactFetcher.ts"
 import { actingAs } from "../actingIdentity.ts"
 import { claimedElsewhere } from "../claimedElsewhere.ts"
+import type { Kustomize } from "../Kustomize.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { RunEvent } from "../RunEvent.ts"
+import type { StageIdentity } from "../StageIdentity.ts"
 import type { StageSetView } from "../StageSetView.ts"
 import { pruneStage } from "./pruneStage.ts"
 import { type PartOfListing, prunesDiscovered, readMembers } from "./readMembers.ts"
@@ -48,7 +50,9 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
   const allDesired = new Set(rendered.flatMap((r) => r.members.map((m) => m.entry.id)))
   // The ownership reads are the controller's, made once per run and only when a stage has
   // something to prune; the context is captured so the cached read needs nothing later.
-  const context = yield* Effect.context<KubeClient | InventoryStore | ArtifactFetcher>()
+  const context = yield* Effect.context<
+    KubeClient | InventoryStore | ArtifactFetcher | StageIdentity | ReconcileConfig | Kustomize
+  >()
   const others = yield* claimedElsewhere(stageSet).pipe(Effect.provide(context), Effect.cached)
   const events: Array<RunEvent> = []
   const failures: Array<string> = []
@@ -60,21 +64,25 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
     const record = records.get(name)!
     const desired = desiredBy.get(name)!
     const otherStagesDesired = new Set([...allDesired].filter((id) => !desired.has(id)))
-    const members = yield* readMembers(
-      record,
-      prunesDiscovered(record, config.inventoryMode),
-      listings.get(name),
-    )
-    const candidates = members.some((m) => !allDesired.has(m.entry.id))
-    if (candidates) yield* progress.set(i, { phase: "Pruning" })
-    const result = yield* pruneStage({
-      stage: name,
-      members,
-      desired,
-      otherStagesDesired,
-      otherStageSetsInventory: others,
-      pruneEnabled: stage.stage.prune !== false,
-      concurrency: config.applyConcurrency,
+    // The label lookup and the prune are the stage's identity's (semantics.md section 9).
+    const { candidates, result } = yield* Effect.gen(function* () {
+      const members = yield* readMembers(
+        record,
+        prunesDiscovered(record, config.inventoryMode),
+        listings.get(name),
+      )
+      const candidates = members.some((m) => !allDesired.has(m.entry.id))
+      if (candidates) yield* progress.set(i, { phase: "Pruning" })
+      const result = yield* pruneStage({
+        stage: name,
+        members,
+        desired,
+        otherStagesDesired,
+        otherStageSetsInventory: others,
+        pruneEnabled: stage.stage.prune !== false,
+        concurrency: config.applyConcurrency,
+      })
+      return { candidates, result }
     }).pipe(actingAs(stageSet, stage.stage))
     pruned += result.deleted.length
     if (result.deleted.length > 0)

@@ -5,7 +5,7 @@ import { type InventoryMode, modeWrites, recordMode } from "../../inventory/Inve
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
 import { discoveryGroupKinds, type Member } from "../../inventory/RecordPlan.ts"
 import type { StageRecord } from "../../inventory/StageRecord.ts"
-import { KubeClient } from "../../kube/KubeClient.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
 import { formatApiVersion, type KubeObject, parseApiVersion } from "../../kube/KubeObject.ts"
 
 /** The members an entry list names (malformed entries are skipped: they cannot be addressed). */
@@ -38,7 +38,7 @@ export const discoverApplySetMembers = Effect.fn("discoverApplySetMembers")(func
 ) {
   const meta = record.applySet
   if (meta === undefined) return []
-  const kube = yield* KubeClient
+  const kube = yield* ActingClient
   const served = yield* kube.resources()
   const namespaces = [record.namespace, ...meta.additionalNamespaces]
   const lists = yield* Effect.forEach(

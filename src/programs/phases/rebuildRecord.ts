@@ -3,7 +3,7 @@ import { stageApplySetId } from "../../inventory/ApplySetId.ts"
 import { entryOf, refOf } from "../../inventory/EntryId.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
 import type { Member } from "../../inventory/RecordPlan.ts"
-import { KubeClient } from "../../kube/KubeClient.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
 import { formatApiVersion } from "../../kube/KubeObject.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import type { StageSetView } from "../StageSetView.ts"
@@ -21,9 +21,12 @@ export const findLabelledMembers = Effect.fn("findLabelledMembers")(function* (
   stageSet: StageSetView,
   stage: string,
 ) {
-  const kube = yield* KubeClient
+  const kube = yield* ActingClient
   const id = stageApplySetId(stageSet.namespace, stageSet.name, stage)
-  const served = yield* kube.resources()
+  // Review kinds and the like are create-only: listing them is refused (405).
+  const served = (yield* kube.resources()).filter(
+    (r) => r.verbs === undefined || r.verbs.includes("list"),
+  )
   const found = yield* Effect.forEach(
     served,
     (resource) =>

@@ -30,15 +30,18 @@ export const pruneRemovedStages = Effect.fn("pruneRemovedStages")(function* (
   const failures: Array<string> = []
   let pruned = 0
   for (const record of [...removedStages].sort((a, b) => b.position - a.position)) {
-    const members = yield* readMembers(record, prunesDiscovered(record, config.inventoryMode))
-    const result = yield* pruneStage({
-      stage: record.stage,
-      members,
-      desired: new Set(),
-      otherStagesDesired: allDesired,
-      otherStageSetsInventory: others,
-      pruneEnabled: true,
-      concurrency: config.applyConcurrency,
+    // A stage no longer in spec.stages acts as the StageSet's identity.
+    const result = yield* Effect.gen(function* () {
+      const members = yield* readMembers(record, prunesDiscovered(record, config.inventoryMode))
+      return yield* pruneStage({
+        stage: record.stage,
+        members,
+        desired: new Set(),
+        otherStagesDesired: allDesired,
+        otherStageSetsInventory: others,
+        pruneEnabled: true,
+        concurrency: config.applyConcurrency,
+      })
     }).pipe(actingAs(stageSet))
     pruned += result.deleted.length
     if (result.failed.length === 0) {

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { stageApplySetIdentity } from "../../inventory/ApplySetId.ts"
+import { malformedEntries } from "../../inventory/MalformedEntries.ts"
 import { type Member, settleRecord } from "../../inventory/RecordPlan.ts"
 import type { StageRecord } from "../../inventory/StageRecord.ts"
 import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
@@ -9,8 +10,9 @@ import type { StageSetView } from "../StageSetView.ts"
 /**
  * Settle (semantics.md section 2, step 4): after the prune phase the stored record becomes
  * exactly the render plus whatever could not be pruned (retried next run), in the
- * configured mode only. Writes nothing when nothing changed, so a no-op reconcile writes
- * nothing. Runs as the controller.
+ * configured mode only. Entries that name no object stay (MalformedEntries.ts). Writes
+ * nothing when nothing changed, so a no-op reconcile writes nothing. Runs as the
+ * controller.
  */
 export const settleStage = Effect.fn("settleStage")(function* (
   stageSet: StageSetView,
@@ -29,7 +31,14 @@ export const settleStage = Effect.fn("settleStage")(function* (
   )
   return yield* store.writeStage(
     record,
-    settleRecord(position, rendered, retained, config.inventoryMode, identity),
+    settleRecord(
+      position,
+      rendered,
+      retained,
+      config.inventoryMode,
+      identity,
+      malformedEntries(record).map((m) => m.entry),
+    ),
     config.shardCap,
   )
 })

@@ -6,18 +6,22 @@ import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
 import type { ActingClient } from "../../kube/ActingClient.ts"
 import { KubeClient } from "../../kube/KubeClient.ts"
 import type { ObjectKey } from "../../kube/KubeObject.ts"
+import { actingAs } from "../actingIdentity.ts"
 import { describeRef, keyOfRef } from "../describe.ts"
 import { TeardownFailed } from "../errors/TeardownFailed.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RunEvent } from "../RunEvent.ts"
 import { adoptLegacyShards } from "./adoptLegacyShards.ts"
 import { deleteIfOurs } from "./deleteIfOurs.ts"
+import { malformedEntryEvents } from "./malformedEntryEvents.ts"
 import { prunesDiscovered, readMembers } from "./readMembers.ts"
 import { waitGone } from "./waitGone.ts"
 
 export interface TeardownInput {
   readonly namespace: string
   readonly name: string
+  /** Whose rights each stage's teardown uses (semantics.md section 9), from the StageSet. */
+  readonly identity: TeardownIdentity
   /** How long to wait for one stage's objects to disappear. */
   readonly stageTimeout: (stage: string) => Duration.Duration
   readonly concurrency: number
@@ -28,6 +32,13 @@ export interface TeardownResult {
   readonly events: ReadonlyArray<RunEvent>
   /** The stage that could not be torn down; the teardown stops there and is retried. */
   readonly failure: TeardownFailed | undefined
+}
+
+/** The identity fields of a StageSet, as teardown needs them (see `identityOf`). */
+export interface TeardownIdentity {
+  readonly namespace: string
+  readonly serviceAccountName?: string
+  readonly stages: ReadonlyArray<{ readonly name: string; readonly serviceAccountName?: string }>
 }
 
 type Deletion =
@@ -42,8 +53,9 @@ type Deletion =
  * stage's objects are deleted and gone before its shards are deleted and before the stage
  * below it starts. Opted-out objects, objects handed to another StageSet and objects
  * another tool took over are left alone. Returns the events to report and the stage that
- * could not be torn down, if any; the caller removes the finalizer once none failed. Deletes and waits run as `ActingClient`; the
- * inventories and the namespace check are the controller's own reads.
+ * could not be torn down, if any; the caller removes the finalizer once none failed.
+ * Label lookups, deletes and waits run as each stage's identity; the inventories and the
+ * namespace check are the controller's own reads.
  */
 export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   const kube = yield* KubeClient
@@ -57,6 +69,7 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   events.push(...adopted)
   const records = [...listed].sort((a, b) => b.position - a.position)
   if (records.length === 0) return { events, failure: undefined } satisfies TeardownResult
+  events.push(...malformedEntryEvents(input.name, records, "released"))
   const others = new Set(
     (yield* store.listAll())
       .filter((r) => !(r.namespace === input.namespace && r.stageSet === input.name))
@@ -87,18 +100,41 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   }
 
   for (const record of records) {
-    const members = (yield* readMembers(
-      record,
-      prunesDiscovered(record, config.inventoryMode),
-    )).filter((m) => !others.has(m.entry.id))
-    const outcomes: Array<Deletion> = []
-    for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {
-      outcomes.push(
-        ...(yield* Effect.forEach(tier, (t) => deleteOne(t.member), {
-          concurrency: input.concurrency,
-        })),
-      )
-    }
+    // The label lookup, the deletes and the waits are the stage's identity's (a stage no
+    // longer in the spec: the StageSet's); a forged record cannot borrow the controller's.
+    const stage = input.identity.stages.find((s) => s.name === record.stage)
+    const outcomes = yield* Effect.gen(function* () {
+      // A dead identity in a terminating namespace may not even list: the entries (kept in
+      // every mode) still name every member, and the namespace takes the rest with it.
+      const members = (yield* readMembers(
+        record,
+        prunesDiscovered(record, config.inventoryMode),
+      ).pipe(
+        Effect.catchTag("KubeForbidden", (error) =>
+          namespaceTerminating
+            ? Effect.zipRight(
+                Effect.sync(() =>
+                  events.push({
+                    type: "Warning",
+                    reason: "TeardownForced",
+                    message: `stage ${record.stage}: gave up looking up its ApplySet members in terminating namespace ${input.namespace}: ${error.message}`,
+                  }),
+                ),
+                readMembers(record, false),
+              )
+            : Effect.fail(error),
+        ),
+      )).filter((m) => !others.has(m.entry.id))
+      const outcomes: Array<Deletion> = []
+      for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {
+        outcomes.push(
+          ...(yield* Effect.forEach(tier, (t) => deleteOne(t.member), {
+            concurrency: input.concurrency,
+          })),
+        )
+      }
+      return outcomes
+    }).pipe(actingAs(input.identity, stage))
     for (const o of outcomes)
       if (o._tag === "Forced")
         events.push({
@@ -113,7 +149,9 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
         failure: new TeardownFailed({ stage: record.stage, message: failed.join("; ") }),
       } satisfies TeardownResult
     const deleted = outcomes.flatMap((o) => (o._tag === "Deleted" ? [o.key] : []))
-    const gone = yield* Effect.either(waitGone(deleted, input.stageTimeout(record.stage)))
+    const gone = yield* Effect.either(waitGone(deleted, input.stageTimeout(record.stage))).pipe(
+      actingAs(input.identity, stage),
+    )
     if (gone._tag === "Left")
       return {
         events,

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import type { StageRecord } from "../../inventory/StageRecord.ts"
+import { redact } from "../../render/postBuild/redact.ts"
 import { actingAs } from "../actingIdentity.ts"
 import { type Failure, failureOf } from "../failureReason.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
@@ -38,7 +39,8 @@ export const walkStages = Effect.fn("walkStages")(function* (
   const events: Array<RunEvent> = []
   let applied = 0
   // `reconcile-stage`: that stage and every one after it apply every object again.
-  const forcedFrom = rendered.findIndex((r) => r.stage.name === stageSet.reconcileStage)
+  const request = stageSet.reconcileStage
+  const forcedFrom = rendered.findIndex((r) => r.stage.name === request?.stage)
 
   for (const [i, stage] of rendered.entries()) {
     const name = stage.stage.name
@@ -57,7 +59,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
         records.set(name, record)
         const result = yield* applyStage(stageSet, stage, {
           reapply: forcedFrom >= 0 && i >= forcedFrom,
-        }).pipe(actingAs(stageSet, stage.stage))
+        })
         listings.set(name, result.listings)
         applied += result.applied
         yield* progress.set(i, {
@@ -67,18 +69,34 @@ export const walkStages = Effect.fn("walkStages")(function* (
           shards: record.shards.length,
         })
         yield* verifyStage(stageSet, stage, result.live)
-      }).pipe(Effect.annotateLogs({ stage: name })),
+      }).pipe(
+        // Everything on the stage's behalf (label lookups, applies, readiness) as its
+        // identity; the inventory and status writes use the controller's own services.
+        actingAs(stageSet, stage.stage),
+        Effect.annotateLogs({ stage: name }),
+      ),
     )
     if (outcome._tag === "Left") {
       const cause = failureOf(outcome.left)
-      const failure = { ...cause, message: `stage ${name}: ${cause.message}` }
+      // The API server may echo a field value that postBuild took from a Secret.
+      const failure = {
+        ...cause,
+        message: redact(`stage ${name}: ${cause.message}`, stage.secret ?? []),
+      }
       yield* progress.set(i, { phase: "Failed", message: failure.message })
       events.push({ type: "Warning", reason: failure.reason, message: failure.message })
       return { records, listings, failure, applied, events } satisfies WalkResult
     }
     // Not written on its own: the next stage's Applying, or the run's final status, carries
     // it a moment later (one status write fewer per stage).
-    progress.note(i, { phase: "Ready", message: `${stage.members.length} objects ready` })
+    progress.note(i, {
+      phase: "Ready",
+      message: `${stage.members.length} objects ready`,
+      // A `<stage>@<token>` request is handled once its stage is Ready again.
+      ...(i === forcedFrom && request?.token !== undefined
+        ? { lastHandledReconcileAt: request.token }
+        : {}),
+    })
   }
   return { records, listings, failure: undefined, applied, events } satisfies WalkResult
 })

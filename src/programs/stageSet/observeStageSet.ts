@@ -5,6 +5,7 @@ import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../inventory/Labels.
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import type { StageSetView } from "../StageSetView.ts"
 import { unsupportedFields } from "../unsupportedFields.ts"
+import { parseReconcileStage, type ReconcileStageRequest } from "./reconcileStageRequest.ts"
 
 const decodeStatus = Schema.decodeUnknownOption(StageSetStatus)
 
@@ -22,18 +23,26 @@ export const statusOf = (object: KubeObject): StageSetStatus =>
     : Option.getOrElse(decodeStatus(object.status), () => emptyStatus)
 
 /**
- * `stages.metio.wtf/reconcile-stage`, while its request is not handled yet: `stagesetctl
- * reconcile --stage` sets it together with a `requestedAt` token, and once that token is
- * echoed to `status.lastHandledReconcileAt` the request is done (the annotation may stay).
- * Without a token it holds until removed.
+ * `stages.metio.wtf/reconcile-stage`, while its request is not handled yet. In the
+ * `<stage>@<token>` form it is handled once that stage's status records the token; in the
+ * bare `<stage>` form (set together with a `requestedAt` token) once that token is echoed
+ * to `status.lastHandledReconcileAt`, and without a token it holds until removed. The
+ * annotation may stay after it was handled.
  */
-const pendingStageRequest = (object: KubeObject, status: StageSetStatus): string | undefined => {
+const pendingStageRequest = (
+  object: KubeObject,
+  status: StageSetStatus,
+): ReconcileStageRequest | undefined => {
   const annotations = object.metadata.annotations ?? {}
-  const stage = annotations[RECONCILE_STAGE]
+  const request = parseReconcileStage(annotations[RECONCILE_STAGE])
+  if (request === undefined) return undefined
+  if (request.token !== undefined)
+    return status.stages?.find((s) => s.name === request.stage)?.lastHandledReconcileAt ===
+      request.token
+      ? undefined
+      : request
   const token = annotations[RECONCILE_REQUESTED_AT]
-  return stage === undefined || (token !== undefined && token === status.lastHandledReconcileAt)
-    ? undefined
-    : stage
+  return token !== undefined && token === status.lastHandledReconcileAt ? undefined : request
 }
 
 /**

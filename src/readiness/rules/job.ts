@@ -8,28 +8,31 @@ import {
   type ObjectStatus,
   specOf,
   statusOf,
+  stringAt,
   withDetail,
 } from "./status.ts"
 
 /**
- * A Job is current once Complete, failed once Failed (or FailureTarget, which
- * the Job controller sets before it finishes terminating the pods of a job
- * that will fail), and in progress otherwise.
+ * A Job as kstatus judges it (and so Flux, kpt and the Go stageset-controller): Failed once
+ * its Failed condition is true, Current once Complete and also as soon as it has started
+ * (`status.startTime` set), in progress only until then. Readiness means "running", not
+ * "finished": a stage that must wait for a Job to complete says so with a
+ * `readyChecks.exprs` rule, e.g. `current: status.succeeded > 0`.
  */
 export const jobStatus = (object: KubeObject): ObjectStatus => {
-  const complete = findCondition(object, "Complete")
-  if (complete?.status === "True") return current("job completed")
-  for (const type of ["Failed", "FailureTarget"]) {
-    const condition = findCondition(object, type)
-    if (condition?.status === "True") return failed(withDetail("job failed", condition))
-  }
-  const spec = specOf(object)
-  if (spec.suspend === true) return inProgress("job suspended")
   const status = statusOf(object)
+  const spec = specOf(object)
   const succeeded = numberAt(status, "succeeded") ?? 0
-  const completions = numberAt(spec, "completions")
-  const active = numberAt(status, "active") ?? 0
   const failures = numberAt(status, "failed") ?? 0
-  const done = completions === undefined ? `${succeeded}` : `${succeeded}/${completions}`
-  return inProgress(`job running: ${done} succeeded, ${active} active, ${failures} failed`)
+  const active = numberAt(status, "active") ?? 0
+  const completions = numberAt(spec, "completions") ?? numberAt(spec, "parallelism") ?? 1
+  const complete = findCondition(object, "Complete")
+  if (complete?.status === "True")
+    return current(`job completed: ${succeeded}/${completions} succeeded`)
+  const failure = findCondition(object, "Failed")
+  if (failure?.status === "True") return failed(withDetail("job failed", failure))
+  if (stringAt(status, "startTime") === undefined) return inProgress("job not started")
+  return current(
+    `job started: ${succeeded}/${completions} succeeded, ${active} active, ${failures} failed`,
+  )
 }

@@ -5,7 +5,9 @@ import {
   type ArtifactServer,
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
+import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
 import type { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
 import type { KubeClient } from "../../../src/kube/KubeClient.ts"
@@ -15,12 +17,14 @@ import {
 } from "../../../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../../../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../../../src/programs/ArtifactFetcher.ts"
+import type { Kustomize } from "../../../src/programs/Kustomize.ts"
 import type { Readiness } from "../../../src/programs/Readiness.ts"
 import {
   defaultReconcileConfig,
   ReconcileConfig,
   type ReconcileConfigApi,
 } from "../../../src/programs/ReconcileConfig.ts"
+import type { StageIdentity } from "../../../src/programs/StageIdentity.ts"
 import type { FaultsCapability } from "./faultInjector.ts"
 import { type Recorder, RecorderLayer, recordingKubeClient } from "./Recorder.ts"
 
@@ -33,6 +37,8 @@ export type ScenarioServices =
   | AppliedCache
   | ArtifactFetcher
   | ArtifactServer
+  | StageIdentity
+  | Kustomize
   | Recorder
 
 /**
@@ -46,6 +52,16 @@ export interface AcceptanceEnv {
   readonly kube: () => Layer.Layer<KubeClient>
   /** A cluster whose API faults on request (S17): the in-memory driver, or a proxy in front of the live server. */
   readonly faults?: FaultsCapability
+  /**
+   * Another cluster, empty but for the CRDs (S14 restores into it): a fresh in-memory
+   * cluster, or a second local control plane (started once per file, on first use).
+   */
+  readonly secondCluster: Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope>
+  /**
+   * Kustomize: the real binary where the env may start processes (live); absent, builds
+   * that need kustomize fail with BuildFailed (the in-memory env starts no processes).
+   */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /**
@@ -63,6 +79,8 @@ export interface ScenarioOptions {
   readonly shardCap?: number
   /** Overrides of the reconcile settings (timeouts). */
   readonly config?: Partial<ReconcileConfigApi>
+  /** Kustomize for this run; default: unavailable (see AcceptanceEnv.kustomize). */
+  readonly kustomize?: Layer.Layer<Kustomize>
 }
 
 /** The services of one scenario run, over the given KubeClient layer. */
@@ -84,13 +102,16 @@ export const scenarioLayer = (
     Layer.provideMerge(RecorderLayer),
     Layer.provide(resilient),
   )
+  const reconcileConfig = Layer.succeed(ReconcileConfig, config)
   return Layer.mergeAll(
     InventoryStoreLive,
     // Each build is a fresh process: a controller restart starts with nothing cached.
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "1 second" }),
     ArtifactFetcherInMemory(),
-    Layer.succeed(ReconcileConfig, config),
+    options.kustomize ?? KustomizeUnavailable("this test world starts no processes"),
+    reconcileConfig,
+    StageIdentityImpersonating.pipe(Layer.provide(reconcileConfig)),
   ).pipe(Layer.provideMerge(recorded))
 }
 

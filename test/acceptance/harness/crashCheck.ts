@@ -20,14 +20,6 @@ export const isSimulatedCrash = <A, E>(exit: Exit.Exit<A, E>): boolean =>
   Exit.isFailure(exit) &&
   Chunk.toReadonlyArray(Cause.defects(exit.cause)).some((d) => d instanceof SimulatedCrash)
 
-/** Crash points to try out of 1..n: all of them, or `budget` spread evenly (first and last included). */
-export const crashPoints = (n: number, budget: number): ReadonlyArray<number> => {
-  if (n <= budget) return Array.from({ length: n }, (_, i) => i + 1)
-  const points = new Set<number>()
-  for (let k = 0; k < budget; k++) points.add(1 + Math.round((k * (n - 1)) / (budget - 1)))
-  return [...points].sort((a, b) => a - b)
-}
-
 export interface ExpectedFinal {
   readonly namespace: string
   readonly stageSet: string

@@ -134,6 +134,7 @@ export const statusOf = (namespace: string, name: string) =>
               shards: number
               revision?: string
               message?: string
+              lastHandledReconcileAt?: string
             }>
           }
         | undefined,

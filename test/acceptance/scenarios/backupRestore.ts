@@ -141,10 +141,10 @@ export const backupRestore = (env: AcceptanceEnv) =>
             ),
           )
 
-          // The cluster restored into: a new one in memory; on a live server the same one,
-          // where the objects survived and only the StageSet and its inventories come back.
+          // The cluster restored into: another one, empty but for the CRDs (a second
+          // control plane live), so every object is created anew from the backup.
           yield* Effect.scoped(
-            Effect.flatMap(sharedCluster(env), (restored) =>
+            Effect.flatMap(env.secondCluster, (restored) =>
               on(
                 restored,
                 Effect.gen(function* () {

@@ -141,4 +141,57 @@ export const badInput = (env: AcceptanceEnv) =>
           ])
       }).pipe(Effect.provide(scenarioLayer(env.kube(), { mode }))),
     )
+
+    it.live(
+      "a hand-edited shard entry that names no object: a Warning names shard and entry, it is kept, the rest prunes as usual",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s16m")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src-0", {
+            "app.yaml": yamlOf([configMap("keep"), configMap("drop")]),
+          })
+          yield* setStageSet(ns, "ss", [{ name: "s0", source: "src-0" }])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+
+          // Someone adds an entry by hand with the wrong separators, and the render drops `drop`.
+          const kube = yield* KubeClient
+          const shard = (yield* shardsOf(ns, "ss")).find((o) => o.metadata.name === "ss-s0-0")!
+          const spec = shard.spec as { entries: ReadonlyArray<{ id: string; v: string }> }
+          const bad = { id: `${ns}/keep/ConfigMap`, v: "v1" }
+          yield* kube.update({ ...shard, spec: { ...spec, entries: [...spec.entries, bad] } })
+          yield* setSource(ns, "src-0", { "app.yaml": yamlOf([configMap("keep")]) })
+
+          const report = yield* reconcile(ns, "ss")
+          expect(report.outcome).toEqual({ _tag: "Ready" })
+          const warning = report.events.find((e) => e.reason === "InventoryEntryMalformed")
+          expect(warning?.type).toBe("Warning")
+          expect(warning?.message).toContain("ss-s0-0")
+          expect(warning?.message).toContain(bad.id)
+          expect(yield* getObject(cmKey(ns, "drop"))).toBeUndefined()
+          expect(yield* getObject(cmKey(ns, "keep"))).toBeDefined()
+          // Kept for a person to correct: neither dropped nor guessed at.
+          expect(entryIds(yield* shardsOf(ns, "ss"), "s0").sort()).toEqual(
+            [`${ns}_keep__ConfigMap`, bad.id].sort(),
+          )
+
+          // Teardown says it leaves whatever the entry meant behind.
+          yield* kube.delete({
+            apiVersion: API_VERSION,
+            kind: "StageSet",
+            namespace: ns,
+            name: "ss",
+          })
+          const gone = yield* reconcile(ns, "ss")
+          expect(gone.outcome).toEqual({ _tag: "Deleted" })
+          expect(gone.events).toContainEqual(
+            expect.objectContaining({
+              type: "Warning",
+              reason: "InventoryEntryMalformed",
+              message: expect.stringContaining("teardown"),
+            }),
+          )
+          expect(yield* getObject(cmKey(ns, "keep"))).toBeUndefined()
+        }).pipe(Effect.provide(scenarioLayer(env.kube(), { mode }))),
+    )
   })

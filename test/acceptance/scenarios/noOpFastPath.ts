@@ -39,6 +39,22 @@ const writesOf = (namespace: string, name: string) =>
     return (yield* recorder.writes).map((w) => `${w.verb} ${w.key.kind}/${w.key.name}`)
   })
 
+/** A namespace with StageSet `ss` of stages s0, s1, s2 (ConfigMaps a, b, c), reconciled Ready. */
+const threeStagesReady = Effect.gen(function* () {
+  const ns = uniqueName("restage")
+  yield* createNamespace(ns)
+  yield* setSource(ns, "src-0", { "x.yaml": yamlOf([configMap("a")]) })
+  yield* setSource(ns, "src-1", { "x.yaml": yamlOf([configMap("b")]) })
+  yield* setSource(ns, "src-2", { "x.yaml": yamlOf([configMap("c")]) })
+  yield* setStageSet(ns, "ss", [
+    { name: "s0", source: "src-0" },
+    { name: "s1", source: "src-1" },
+    { name: "s2", source: "src-2" },
+  ])
+  expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+  return ns
+})
+
 /**
  * performance.md B2 as behaviour: a reconcile with nothing changed sends no apply at all,
  * yet anything someone else changed, deleted or relabelled since our last apply is applied
@@ -156,17 +172,7 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
     it.live("reconcile-stage re-applies that stage and the ones after it, once per request", () =>
       run(
         Effect.gen(function* () {
-          const ns = uniqueName("restage")
-          yield* createNamespace(ns)
-          yield* setSource(ns, "src-0", { "x.yaml": yamlOf([configMap("a")]) })
-          yield* setSource(ns, "src-1", { "x.yaml": yamlOf([configMap("b")]) })
-          yield* setSource(ns, "src-2", { "x.yaml": yamlOf([configMap("c")]) })
-          yield* setStageSet(ns, "ss", [
-            { name: "s0", source: "src-0" },
-            { name: "s1", source: "src-1" },
-            { name: "s2", source: "src-2" },
-          ])
-          expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+          const ns = yield* threeStagesReady
           // What `stagesetctl reconcile ss --stage s1` writes.
           const kube = yield* KubeClient
           const live = (yield* getObject({
@@ -189,6 +195,50 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
           expect(yield* writesOf(ns, "ss")).toEqual([])
         }),
       ),
+    )
+
+    it.live(
+      "reconcile-stage <stage>@<token> re-applies from that stage once per token and records it on the stage",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = yield* threeStagesReady
+            const kube = yield* KubeClient
+            const key = { apiVersion: API_VERSION, kind: "StageSet", namespace: ns, name: "ss" }
+            // The Go implementation's form: no requestedAt token, the token rides on the value.
+            const request = (value: string) =>
+              Effect.flatMap(getObject(key), (live) =>
+                kube.update({
+                  ...live!,
+                  metadata: { ...live!.metadata, annotations: { [RECONCILE_STAGE]: value } },
+                }),
+              )
+            yield* request("s1@t-1")
+            const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
+            expect(members.sort()).toEqual(["apply ConfigMap/b", "apply ConfigMap/c"])
+            const handled = (yield* statusOf(ns, "ss"))?.stages?.map((s) => [
+              s.name,
+              s.lastHandledReconcileAt,
+            ])
+            expect(handled).toEqual([
+              ["s0", undefined],
+              ["s1", "t-1"],
+              ["s2", undefined],
+            ])
+            // Handled: nothing is applied or written again while the token stays.
+            expect(yield* writesOf(ns, "ss")).toEqual([])
+            // A new token is a new request; a malformed value is no request.
+            yield* request("s2@t-2")
+            expect((yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))).toEqual([
+              "apply ConfigMap/c",
+            ])
+            expect(
+              (yield* statusOf(ns, "ss"))?.stages?.map((s) => s.lastHandledReconcileAt),
+            ).toEqual([undefined, "t-1", "t-2"])
+            yield* request("s0@")
+            expect(yield* writesOf(ns, "ss")).toEqual([])
+          }),
+        ),
     )
 
     it.live("a restarted controller applies every object once, then nothing", () =>

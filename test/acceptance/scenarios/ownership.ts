@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { stageApplySetId } from "../../../src/inventory/ApplySetId.ts"
-import { APPLYSET_PART_OF } from "../../../src/inventory/Labels.ts"
+import { APPLYSET_PART_OF, FIELD_MANAGER } from "../../../src/inventory/Labels.ts"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject, ObjectKey } from "../../../src/kube/KubeObject.ts"
 import { controller, stuckDeployment, uidOf, writesTo } from "../harness/controller.ts"
 import { type AcceptanceEnv, MODES, type ScenarioServices, sharedCluster } from "../harness/Env.ts"
@@ -202,4 +203,46 @@ export const ownership = (env: AcceptanceEnv) =>
         ),
       )
     })
+
+    it.scopedLive(
+      "an object another tool took over (it now holds every field we set) is not pruned when the render drops it, and leaves the record",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("own")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src", { "o.yaml": yamlOf(cms("kept", "taken")) })
+            yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            const uid = yield* uidOf(cmKey(ns, "taken"))
+
+            // Another tool sets its own value for every field we set, forcing: the fields move
+            // to it (an equal value would only be shared), and our field manager drops out of
+            // managedFields.
+            const live = (yield* getObject(cmKey(ns, "taken")))!
+            const theirs = (values: Record<string, string> | undefined) =>
+              Object.fromEntries(Object.keys(values ?? {}).map((k) => [k, "another-tool"]))
+            const kube = yield* KubeClient
+            yield* kube.apply(
+              {
+                apiVersion: "v1",
+                kind: "ConfigMap",
+                metadata: { name: "taken", namespace: ns, labels: theirs(live.metadata.labels) },
+                data: theirs((live as { data?: Record<string, string> }).data),
+              },
+              { fieldManager: "another-tool", force: true },
+            )
+            const after = (yield* getObject(cmKey(ns, "taken")))!
+            expect(
+              (after.metadata.managedFields ?? []).map((f) => (f as { manager?: string }).manager),
+            ).not.toContain(FIELD_MANAGER)
+
+            yield* setSource(ns, "src", { "o.yaml": yamlOf(cms("kept")) })
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            yield* expectNeverDeleted(cmKey(ns, "taken"), uid)
+            yield* expectNotListed(ns, "ss", "app", "taken")
+            yield* expectOwnedBy(ns, "ss", "app", "kept")
+          }),
+        ),
+    )
   })

@@ -1,89 +1,15 @@
-import { spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Fiber, Schedule, type Scope } from "effect"
-import { beforeAll, inject } from "vitest"
+import { Effect, Fiber, Schedule } from "effect"
+import { beforeAll } from "vitest"
 import { parseAllDocuments } from "yaml"
-import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
-import {
-  API_VERSION,
-  RECONCILE_REQUESTED_AT,
-  RECONCILE_STAGE,
-} from "../../../src/inventory/Labels.ts"
-import type { KubeClient } from "../../../src/kube/KubeClient.ts"
-import { reconcileStageSet } from "../../../src/programs/reconcileStageSet.ts"
-import { scenarioLayer } from "../../acceptance/harness/Env.ts"
-import {
-  configMap,
-  createNamespace,
-  getObject,
-  setSource,
-  setStageSet,
-  uniqueName,
-  yamlOf,
-} from "../../acceptance/harness/fixtures.ts"
+import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../../src/inventory/Labels.ts"
+import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import { createNamespace, uniqueName } from "../../acceptance/harness/fixtures.ts"
 import { installCrds } from "../../acceptance/harness/installCrds.ts"
-import { LiveKubeClient } from "../support.ts"
-
-/** stagesetctl as users run it (`bin/stagesetctl.js`, Node's type stripping) against the test cluster. */
-
-const bin = fileURLToPath(new URL("../../../bin/stagesetctl.js", import.meta.url))
-
-interface CliResult {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const cli = (args: ReadonlyArray<string>, withKubeconfig = true): Effect.Effect<CliResult> =>
-  Effect.async<CliResult>((resume) => {
-    const child = spawn(
-      process.execPath,
-      [bin, ...args, ...(withKubeconfig ? ["--kubeconfig", inject("kubeconfig")] : [])],
-      { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } },
-    )
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => {
-      stdout += String(chunk)
-    })
-    child.stderr.on("data", (chunk) => {
-      stderr += String(chunk)
-    })
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-    return Effect.sync(() => {
-      child.kill("SIGKILL")
-    })
-  })
-
-const run = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
-  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
-
-const reconcileWith = (mode: InventoryMode, namespace: string, name: string) =>
-  reconcileStageSet({ namespace, name }).pipe(
-    Effect.provide(scenarioLayer(LiveKubeClient, { mode })),
-  )
-
-const stageSetOf = (namespace: string, name: string) =>
-  getObject({ apiVersion: API_VERSION, kind: "StageSet", namespace, name })
-
-/** A namespace with a two-stage StageSet `ss` reconciled to Ready in `mode`. */
-const readyStageSet = (mode: InventoryMode) =>
-  Effect.gen(function* () {
-    const ns = uniqueName("cli")
-    yield* createNamespace(ns)
-    yield* setSource(ns, "src-one", { "one.yaml": yamlOf([configMap("a1"), configMap("a2")]) })
-    yield* setSource(ns, "src-two", { "two.yaml": yamlOf([configMap("b1")]) })
-    yield* setStageSet(ns, "ss", [
-      { name: "one", source: "src-one" },
-      { name: "two", source: "src-two" },
-    ])
-    yield* reconcileWith(mode, ns, "ss")
-    return ns
-  })
+import { cli, readyStageSet, reconcileWith, run, stageSetOf } from "./harness.ts"
 
 beforeAll(() => run(installCrds), 120_000)
 
@@ -132,25 +58,74 @@ describe("stagesetctl", () => {
       }),
     ))
 
-  it("a missing StageSet exits 1 with a clear message", () =>
+  it("get NAME shows one StageSet in detail; -l selects by label; a name with -A is a usage error", () =>
+    run(
+      Effect.gen(function* () {
+        const ns = yield* readyStageSet("hybrid")
+        const detail = yield* cli(["get", "ss", "-n", ns])
+        expect(detail.stderr).toBe("")
+        expect(detail.code).toBe(0)
+        const line = (label: string) =>
+          detail.stdout
+            .split("\n")
+            .find((l) => l.startsWith(`${label}:`))
+            ?.slice(label.length + 1)
+            .trim()
+        expect(line("Name")).toBe("ss")
+        expect(line("Namespace")).toBe(ns)
+        expect(line("Ready")).toBe("True (Succeeded)")
+        expect(line("Message")).toBe("2 stages applied")
+        expect(line("Inventory mode")).toBe("hybrid")
+        expect(line("Version")).toBe("-")
+        expect(detail.stdout).toMatch(
+          /^\s+NAME\s+PHASE\s+REVISION\s+ENTRIES\s+SHARDS\s+LAST HANDLED$/m,
+        )
+        expect(detail.stdout).toMatch(/^\s+one\s+Ready\s+sha256:[0-9a-f]{12}\s+2\s+1\s+-$/m)
+        expect(detail.stdout).toMatch(/^\s+two\s+Ready\s+sha256:[0-9a-f]{12}\s+1\s+1\s+-$/m)
+
+        const kube = yield* KubeClient
+        const live = yield* stageSetOf(ns, "ss")
+        yield* kube.update({
+          ...live!,
+          metadata: { ...live!.metadata, labels: { team: "payments" } },
+        })
+        const selected = yield* cli(["get", "-A", "-l", `team=payments`, "-o", "json"])
+        expect(selected.code).toBe(0)
+        const names = JSON.parse(selected.stdout).items.map(
+          (o: { metadata: { namespace: string } }) => o.metadata.namespace,
+        )
+        expect(names).toContain(ns)
+        const none = yield* cli(["get", "-n", ns, "-l", "team=other"])
+        expect(none.code).toBe(0)
+        expect(none.stderr).toContain("No StageSets found")
+        const badSelector = yield* cli(["get", "-n", ns, "-l", "team in (x"])
+        expect(badSelector.code).toBe(2)
+
+        const both = yield* cli(["get", "ss", "-A"])
+        expect(both.code).toBe(2)
+        expect(both.stderr).toContain("-A/--all-namespaces")
+      }),
+    ))
+
+  it("a missing StageSet exits 3 with a clear message", () =>
     run(
       Effect.gen(function* () {
         const ns = uniqueName("cli")
         yield* createNamespace(ns)
         const result = yield* cli(["get", "nope", "-n", ns])
-        expect(result.code).toBe(1)
+        expect(result.code).toBe(3)
         expect(result.stderr).toContain(`stageset "nope" not found in namespace "${ns}"`)
         const inventory = yield* cli(["inventory", "nope", "-n", ns])
-        expect(inventory.code).toBe(1)
+        expect(inventory.code).toBe(3)
         expect(inventory.stderr).toContain(`stageset "nope" not found in namespace "${ns}"`)
       }),
     ))
 
-  it("an unusable cluster or a usage error exits with a clear message", () =>
+  it("an unusable cluster exits 3, a usage error or an unknown flag 2, with a clear message", () =>
     Effect.runPromise(
       Effect.gen(function* () {
         const noFile = yield* cli(["get", "--kubeconfig", "/nonexistent/kubeconfig"], false)
-        expect(noFile.code).toBe(1)
+        expect(noFile.code).toBe(3)
         expect(noFile.stderr).toContain("cannot use the kubeconfig")
 
         const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "stagesetctl-")))
@@ -170,11 +145,23 @@ describe("stagesetctl", () => {
         )
         const down = yield* cli(["get", "--kubeconfig", refused], false)
         yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
-        expect(down.code).toBe(1)
+        expect(down.code).toBe(3)
         expect(down.stderr).toContain("cannot reach the cluster at https://127.0.0.1:1")
 
         const usage = yield* cli(["reconcile"])
         expect(usage.code).toBe(2)
+        // Refused before anything is read, naming the flag; also where a name could go.
+        for (const args of [
+          ["get", "--bogus"],
+          ["diff", "ss", "--color", "never"],
+          ["reconcile", "ss", "--with-source"],
+        ]) {
+          const unknown = yield* cli(args)
+          expect(unknown.code, args.join(" ")).toBe(2)
+          expect(unknown.stdout + unknown.stderr, args.join(" ")).toContain(
+            args.find((arg) => arg.startsWith("--"))!,
+          )
+        }
       }),
     ))
 
@@ -245,10 +232,11 @@ describe("stagesetctl", () => {
         const annotated = yield* stageSetOf(ns, "ss")
         const token = annotated?.metadata.annotations?.[RECONCILE_REQUESTED_AT] ?? ""
         expect(Number.isNaN(Date.parse(token))).toBe(false)
-        expect(annotated?.metadata.annotations?.[RECONCILE_STAGE]).toBe("two")
+        expect(annotated?.metadata.annotations?.[RECONCILE_STAGE]).toBe(`two@${token}`)
+        expect(plain.stdout).toContain(`(token ${token})`)
 
         const unknownStage = yield* cli(["reconcile", "ss", "-n", ns, "--stage", "nope"])
-        expect(unknownStage.code).toBe(1)
+        expect(unknownStage.code).toBe(2)
         expect(unknownStage.stderr).toContain('no stage "nope"')
 
         // --wait: the CLI requests, this test plays the controller.
@@ -267,12 +255,42 @@ describe("stagesetctl", () => {
       }),
     ))
 
-  it("reconcile --wait exits 1 when the timeout passes", () =>
+  it("reconcile --stage --wait returns once that stage recorded its token", () =>
+    run(
+      Effect.gen(function* () {
+        const ns = yield* readyStageSet("hybrid")
+        const waiting = yield* Effect.fork(
+          cli(["reconcile", "ss", "-n", ns, "--stage", "two", "--wait", "--timeout", "60s"]),
+        )
+        const requested = yield* stageSetOf(ns, "ss").pipe(
+          Effect.filterOrFail((o) => o?.metadata.annotations?.[RECONCILE_STAGE] !== undefined),
+          Effect.retry(Schedule.spaced("100 millis").pipe(Schedule.upTo("30 seconds"))),
+        )
+        const [, token] = requested!.metadata.annotations![RECONCILE_STAGE]!.split("@")
+        yield* reconcileWith("hybrid", ns, "ss")
+        const waited = yield* Fiber.join(waiting)
+        expect(waited.stderr).toBe("")
+        expect(waited.code).toBe(0)
+        const status = (yield* stageSetOf(ns, "ss"))?.status as {
+          stages: Array<{ name: string; lastHandledReconcileAt?: string }>
+        }
+        expect(status.stages.find((s) => s.name === "two")?.lastHandledReconcileAt).toBe(token)
+        const detail = yield* cli(["get", "ss", "-n", ns])
+        expect(detail.stdout).toMatch(
+          new RegExp(
+            `^\\s+two\\s+Ready\\s+\\S+\\s+1\\s+1\\s+${token!.replace(/[.]/g, "\\.")}$`,
+            "m",
+          ),
+        )
+      }),
+    ))
+
+  it("reconcile --wait exits 3 when the timeout passes", () =>
     run(
       Effect.gen(function* () {
         const ns = yield* readyStageSet("hybrid")
         const result = yield* cli(["reconcile", "ss", "-n", ns, "--wait", "--timeout", "2s"])
-        expect(result.code).toBe(1)
+        expect(result.code).toBe(3)
         expect(result.stderr).toContain("timed out after 2s")
       }),
     ))
@@ -287,67 +305,6 @@ describe("stagesetctl", () => {
           ["CustomResourceDefinition", "stagesets.stages.metio.wtf"],
           ["CustomResourceDefinition", "stageinventories.stages.metio.wtf"],
         ])
-      }),
-    ))
-
-  it("build renders a directory with entry ids; a broken file fails naming it", () =>
-    Effect.runPromise(
-      Effect.gen(function* () {
-        const dir = yield* Effect.promise(() => mkdtemp(join(tmpdir(), "stagesetctl-build-")))
-        yield* Effect.promise(() =>
-          Promise.all([
-            writeFile(join(dir, "b.yaml"), yamlOf([configMap("second")])),
-            writeFile(
-              join(dir, "a.yml"),
-              yamlOf([
-                { apiVersion: "v1", kind: "Namespace", metadata: { name: "apps" } },
-                configMap("first"),
-              ]),
-            ),
-            writeFile(join(dir, "notes.txt"), "not a manifest"),
-          ]),
-        )
-        const ok = yield* cli(["build", dir, "-n", "apps"], false)
-        expect(ok.stderr).toBe("")
-        expect(ok.code).toBe(0)
-        const ids = [...ok.stdout.matchAll(/^# (\S+)/gm)].map((m) => m[1])
-        expect(ids).toEqual(["_apps__Namespace", "apps_first__ConfigMap", "apps_second__ConfigMap"])
-        const docs = parseAllDocuments(ok.stdout).map((d) => d.toJS())
-        expect(docs.map((d) => d.metadata.name)).toEqual(["apps", "first", "second"])
-
-        yield* Effect.promise(() =>
-          writeFile(join(dir, "c.yaml"), "kind: ConfigMap\n  bad: [indent\n"),
-        )
-        const broken = yield* cli(["build", dir], false)
-        yield* Effect.promise(() => rm(dir, { recursive: true, force: true }))
-        expect(broken.code).toBe(1)
-        expect(broken.stderr).toContain(`${join(dir, "c.yaml")} document 0`)
-      }),
-    ))
-
-  it("diff exits 0 without changes, 1 with changes (configure, create, delete), 2 on error", () =>
-    run(
-      Effect.gen(function* () {
-        const ns = yield* readyStageSet("hybrid")
-        const same = yield* cli(["diff", "ss", "-n", ns])
-        expect(same.stderr).toBe("")
-        expect(same.code).toBe(0)
-        expect(same.stdout).toContain("no changes")
-
-        yield* setSource(ns, "src-one", {
-          "one.yaml": yamlOf([configMap("a1", { key: "changed" }), configMap("a3")]),
-        })
-        const changed = yield* cli(["diff", "ss", "-n", ns])
-        expect(changed.stderr).toBe("")
-        expect(changed.code).toBe(1)
-        expect(changed.stdout).toContain(`~ configure v1 ConfigMap ${ns}/a1 [stage one] (data.key)`)
-        expect(changed.stdout).toContain(`+ create v1 ConfigMap ${ns}/a3 [stage one]`)
-        expect(changed.stdout).toContain(`- delete v1 ConfigMap ${ns}/a2 [stage one]`)
-        expect(changed.stdout).not.toContain("stage two")
-
-        const missing = yield* cli(["diff", "nope", "-n", ns])
-        expect(missing.code).toBe(2)
-        expect(missing.stderr).toContain(`stageset "nope" not found in namespace "${ns}"`)
       }),
     ))
 })

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { beforeAll, describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
+import { helmBinary } from "../chart/observability.ts"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const chart = `${root}manifests/chart/stageset-controller`
@@ -65,10 +66,7 @@ const find = (all: Array<Obj>, kind: string, name: string): Obj => {
 describe("Helm chart", () => {
   beforeAll(() => {
     // Builds helm from its Go module on the first run (minutes), then answers from the cache.
-    helm = execFileSync("bash", [`${root}hack/build-helm.sh`], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    }).trim()
+    helm = helmBinary()
   }, 900_000)
 
   it("ships byte-identical copies of the generated CRDs (copy manifests/crds/* if this fails)", () => {
@@ -152,7 +150,7 @@ describe("Helm chart", () => {
     const all = objects(
       render(
         "--set",
-        "controller.inventoryMode=applyset,controller.inventoryShardCap=7,leaderElection.enabled=false",
+        "controller.inventoryMode=applyset,controller.inventoryShardCap=7,controller.leaderElect=false",
         "--set",
         "metrics.serviceMonitor.enabled=true,rbac.applyClusterRole.enabled=false",
       ),

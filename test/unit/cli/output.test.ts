@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { entryIdOf } from "../../../src/cli/commands/build.ts"
-import { formatChange } from "../../../src/cli/commands/diff.ts"
-import { changedPaths } from "../../../src/cli/diffObjects.ts"
+import { changedFields, changedPaths } from "../../../src/cli/diffObjects.ts"
+import { formatChange } from "../../../src/cli/formatChanges.ts"
 import { inventoryViews } from "../../../src/cli/inventoryView.ts"
 import { formatTable } from "../../../src/cli/output.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
@@ -123,30 +122,59 @@ describe("changedPaths", () => {
   })
 })
 
-describe("formatChange / entryIdOf", () => {
-  it("formats a change line", () => {
+describe("changedFields", () => {
+  it("keeps the old and new value of each changed leaf", () => {
+    const live: KubeObject = {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "a" },
+      data: { a: "1", b: "2" },
+    }
+    const next: KubeObject = { ...live, data: { a: "9" } }
+    expect(changedFields(live, next)).toEqual([
+      { path: "data.a", before: "1", after: "9" },
+      { path: "data.b", before: "2", after: undefined },
+    ])
+  })
+})
+
+describe("formatChange", () => {
+  const change = {
+    stage: "one",
+    apiVersion: "v1",
+    namespace: "n",
+    name: "a",
+    stateBearing: false,
+  } as const
+  it("names the object kubectl-style, its stage, and each field's old and new value", () => {
     expect(
       formatChange({
+        ...change,
         action: "configure",
-        stage: "one",
-        object: "v1 ConfigMap n/a",
-        fields: ["data.a"],
+        kind: "ConfigMap",
+        fields: [
+          { path: "data.a", before: "1", after: "2" },
+          { path: "data.b", before: undefined, after: { x: 1 } },
+        ],
       }),
-    ).toBe("~ configure v1 ConfigMap n/a [stage one] (data.a)")
-  })
-  it("defaults the namespace of namespaced kinds only", () => {
-    expect(entryIdOf({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "a" } }, "d")).toBe(
-      "d_a__ConfigMap",
+    ).toBe(
+      [
+        "~ configure ConfigMap/a -n n [stage one]",
+        '    data.a: "1" -> "2"',
+        '    data.b: (absent) -> {"x":1}',
+      ].join("\n"),
     )
+  })
+  it("marks the delete of a state-bearing object; cluster-scoped objects have no -n", () => {
     expect(
-      entryIdOf(
-        {
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "ClusterRole",
-          metadata: { name: "x:y", namespace: "z" },
-        },
-        "d",
-      ),
-    ).toBe("_x__y_rbac.authorization.k8s.io_ClusterRole")
+      formatChange({
+        ...change,
+        action: "delete",
+        kind: "PersistentVolume",
+        namespace: "",
+        fields: [],
+        stateBearing: true,
+      }),
+    ).toBe("- delete PersistentVolume/a [stage one] (state-bearing: deleting it destroys its data)")
   })
 })

@@ -7,8 +7,10 @@ import {
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { OwnWritesMemory } from "../../../layers/OwnWrites.memory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import { runController } from "../../../src/controller/Controller.ts"
 import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
 import { EventRecorder, type EventTarget } from "../../../src/controller/EventRecorder.ts"
@@ -45,6 +47,7 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
     AppliedCacheMemory,
     ReadinessKube({ recheckEvery: "50 millis" }),
     ArtifactFetcherInMemory(),
+    KustomizeUnavailable("unit tests start no processes"),
     Layer.succeed(ReconcileConfig, {
       ...defaultReconcileConfig,
       defaultTimeout: Duration.seconds(5),
@@ -59,7 +62,10 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
       failureBackoffMax: Duration.hours(1),
     }),
     EventRecorderStub,
-  ).pipe(Layer.provideMerge(KubeClientInMemory))
+  ).pipe(
+    (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+    Layer.provideMerge(KubeClientInMemory),
+  )
 
 /**
  * The controller as its own process sees the cluster: its services over a client that
@@ -227,6 +233,34 @@ describe("Controller", () => {
           }),
         )
         expect(yield* settledCount(finished)).toBe(before + 2)
+      }).pipe(Effect.provide(testLayer())),
+  )
+
+  it.scopedLive(
+    "a reconcile that does not finish (a 500 escaping the programs) leaves a Warning Event on the StageSet and is retried",
+    () =>
+      Effect.gen(function* () {
+        const ns = "crashing"
+        yield* createNamespace(ns)
+        yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("one")]) })
+        // The first reconcile's finalizer write fails (no retrying client in this layer).
+        yield* (yield* InMemoryDriver).failNext(
+          1,
+          { verb: "update", kind: "StageSet", namespace: ns },
+          "500",
+        )
+        yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+        yield* Effect.forkScoped(asProcess(runController))
+        yield* eventually(isReady(ns, "ss"))
+        const crashed = (yield* Ref.get(events)).filter(
+          (e) => e.target.namespace === ns && e.event.reason === "ReconcileError",
+        )
+        expect(crashed).toHaveLength(1)
+        expect(crashed[0]?.target).toMatchObject({ kind: "StageSet", name: "ss" })
+        expect(crashed[0]?.event.type).toBe("Warning")
+        expect(crashed[0]?.event.message).toMatch(
+          /^reconcile did not finish \(Kube\w+: .*\); retrying in /,
+        )
       }).pipe(Effect.provide(testLayer())),
   )
 

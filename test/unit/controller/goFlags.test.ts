@@ -45,7 +45,7 @@ describe("controller flags of the Go implementation", () => {
         ["--enable-webhook=false"],
         ["--tracing-endpoint", "collector:4317"],
         ["--rollback-store-s3-bucket=b"],
-        ["--no-cross-namespace-refs"],
+        ["--enable-mcp"],
       ]) {
         const { outcome, flags } = yield* parse(args)
         expect(flags, args.join(" ")).toBeUndefined()
@@ -58,6 +58,14 @@ describe("controller flags of the Go implementation", () => {
           )
         }
       }
+    }),
+  )
+
+  it.effect("its flags for features we have keep their meaning, bare booleans included", () =>
+    Effect.gen(function* () {
+      const { flags } = yield* parse(["--no-cross-namespace-refs", "--leader-elect"])
+      expect(flags?.noCrossNamespaceRefs).toBe(true)
+      expect(flags?.leaderElect).toEqual(Option.some(true))
     }),
   )
 

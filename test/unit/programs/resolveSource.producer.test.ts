@@ -6,6 +6,7 @@ import {
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { defaultResources } from "../../../layers/inmemory/defaultResources.ts"
 import { InMemoryDriver, KubeClientInMemoryWith } from "../../../layers/KubeClient.inMemory.ts"
+import { ActingClientOwn } from "../../../layers/StageIdentity.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { ResourceInfo } from "../../../src/kube/KubeObject.ts"
 import { resolveSource, routeOf } from "../../../src/programs/resolveSource.ts"
@@ -30,12 +31,12 @@ const withExternalArtifacts = Layer.mergeAll(
     namespaces: ["payments", "other"],
   }),
   ArtifactFetcherInMemory(),
-)
+).pipe((cluster) => Layer.provideMerge(ActingClientOwn, cluster))
 
 const withoutFlux = Layer.mergeAll(
   KubeClientInMemoryWith({ discovery: defaultResources, namespaces: ["payments"] }),
   ArtifactFetcherInMemory(),
-)
+).pipe((cluster) => Layer.provideMerge(ActingClientOwn, cluster))
 
 const snippet = { apiVersion: "jaas.metio.wtf/v1", kind: "JsonnetSnippet", name: "dashboards" }
 

@@ -6,6 +6,7 @@ import {
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { defaultResources } from "../../../layers/inmemory/defaultResources.ts"
 import { InMemoryDriver, KubeClientInMemoryWith } from "../../../layers/KubeClient.inMemory.ts"
+import { ActingClientOwn } from "../../../layers/StageIdentity.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject, ObjectKey, ResourceInfo } from "../../../src/kube/KubeObject.ts"
 import { resolveSource } from "../../../src/programs/resolveSource.ts"
@@ -33,7 +34,7 @@ const TestLayer = Layer.mergeAll(
     namespaces: ["default", "payments", "shared"],
   }),
   ArtifactFetcherInMemory(),
-)
+).pipe((cluster) => Layer.provideMerge(ActingClientOwn, cluster))
 
 const create = (object: KubeObject) => Effect.flatMap(KubeClient, (kube) => kube.create(object))
 
@@ -275,19 +276,20 @@ describe("resolveSource: Flux sources", () => {
     }).pipe(Effect.provide(TestLayer)),
   )
 
-  it.effect("refuses a kustomization under path with BuildFailed", () =>
+  it.effect("hands a kustomization under path over with the whole artifact, for kustomize", () =>
     Effect.gen(function* () {
       yield* gitRepositoryWith([
         ...manifests,
         { name: "deploy/prod/kustomization.yaml", content: "resources: [b.yaml]\n" },
       ])
-      const error = yield* Effect.flip(
-        resolveSource("payments", { kind: "GitRepository", name: "app" }, "deploy/prod"),
+      const resolved = yield* resolveSource(
+        "payments",
+        { kind: "GitRepository", name: "app" },
+        "deploy/prod",
       )
-      expect(error._tag).toBe("BuildFailed")
-      expect(error.message).toBe(
-        "deploy/prod/kustomization.yaml: kustomize builds are not supported yet (found deploy/prod/kustomization.yaml)",
-      )
+      expect(resolved.dir).toBe("deploy/prod")
+      expect(resolved.files.map((f) => f.path)).toContain("deploy/dev/c.yaml")
+      expect(resolved.files.map((f) => f.path)).toContain("deploy/prod/kustomization.yaml")
     }).pipe(Effect.provide(TestLayer)),
   )
 

@@ -2,12 +2,16 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Fiber, Layer, TestClock } from "effect"
 import { InMemoryDriver, KubeClientInMemoryWith } from "../../../layers/KubeClient.inMemory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { ActingClientOwn } from "../../../layers/StageIdentity.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject, ObjectKey } from "../../../src/kube/KubeObject.ts"
 import { Readiness } from "../../../src/programs/Readiness.ts"
 
 const Cluster = KubeClientInMemoryWith({ namespaces: ["default", "payments"] })
-const TestLayer = Layer.provideMerge(ReadinessKube(), Cluster)
+const TestLayer = ReadinessKube().pipe(
+  Layer.provideMerge(ActingClientOwn),
+  Layer.provideMerge(Cluster),
+)
 
 const deployment = (name: string, replicas = 2): KubeObject => ({
   apiVersion: "apps/v1",
@@ -120,12 +124,14 @@ describe("Readiness over the KubeClient", () => {
 
   it.effect("takes the status of known live objects instead of reading them", () => {
     // A client whose GET is a defect: the wait must not read what it was handed.
-    const NoGets = Layer.provideMerge(
-      ReadinessKube(),
-      Layer.effect(
-        KubeClient,
-        Effect.map(KubeClient, (kube) => ({ ...kube, get: () => Effect.die("unexpected GET") })),
-      ).pipe(Layer.provideMerge(Cluster)),
+    const NoGets = ReadinessKube().pipe(
+      Layer.provideMerge(ActingClientOwn),
+      Layer.provideMerge(
+        Layer.effect(
+          KubeClient,
+          Effect.map(KubeClient, (kube) => ({ ...kube, get: () => Effect.die("unexpected GET") })),
+        ).pipe(Layer.provideMerge(Cluster)),
+      ),
     )
     return Effect.gen(function* () {
       const kube = yield* KubeClient
@@ -163,11 +169,14 @@ describe("Readiness over the KubeClient", () => {
       yield* create(job)
       yield* settle
       expect(yield* Fiber.poll(waiting)).toSatisfy((o) => o._tag === "None")
-      yield* setStatus(job, {
-        succeeded: 1,
-        conditions: [condition("Complete", "True", "Completed")],
-      })
-      expect((yield* Fiber.join(waiting)).objects[0]?.message).toBe("job completed")
+      // Created but not started: kstatus still counts it in progress.
+      yield* setStatus(job, { active: 0 })
+      yield* settle
+      expect(yield* Fiber.poll(waiting)).toSatisfy((o) => o._tag === "None")
+      yield* setStatus(job, { startTime: "2026-01-01T00:00:00Z", active: 1 })
+      expect((yield* Fiber.join(waiting)).objects[0]?.message).toBe(
+        "job started: 0/1 succeeded, 1 active, 0 failed",
+      )
     }).pipe(Effect.provide(TestLayer)),
   )
 

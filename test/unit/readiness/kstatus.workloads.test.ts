@@ -221,20 +221,24 @@ describe("ReplicaSet", () => {
 describe("Job", () => {
   const job = (status: Record<string, unknown>, spec: Record<string, unknown> = {}) =>
     object("batch/v1", "Job", { spec: { completions: 1, ...spec }, status })
+  const started = "2026-01-01T00:00:00Z"
 
   it("Current when Complete", () => {
     expectStatus(
       job({
+        startTime: started,
         succeeded: 1,
         conditions: [cond("SuccessCriteriaMet", "True"), cond("Complete", "True")],
       }),
       "Current",
+      /job completed: 1\/1 succeeded/,
     )
   })
 
-  it("Failed when Failed or FailureTarget", () => {
+  it("Failed when its Failed condition is true", () => {
     expectStatus(
       job({
+        startTime: started,
         failed: 7,
         conditions: [
           cond(
@@ -248,16 +252,35 @@ describe("Job", () => {
       "Failed",
       /job failed: BackoffLimitExceeded/,
     )
-    expectStatus(job({ conditions: [cond("FailureTarget", "True", "DeadlineExceeded")] }), "Failed")
   })
 
-  it("InProgress while running or suspended", () => {
+  it("Current as soon as it has started, as kstatus counts it (waiting for completion is readyChecks.exprs' job)", () => {
     expectStatus(
-      job({ active: 1, startTime: "2026-01-01T00:00:00Z" }),
-      "InProgress",
-      /job running: 0\/1 succeeded, 1 active, 0 failed/,
+      job({ active: 1, startTime: started }),
+      "Current",
+      /job started: 0\/1 succeeded, 1 active, 0 failed/,
     )
-    expectStatus(job({}, { suspend: true }), "InProgress", /suspended/)
+    // FailureTarget precedes Failed while pods are still terminating; kstatus waits for Failed.
+    expectStatus(
+      job({ startTime: started, conditions: [cond("FailureTarget", "True", "DeadlineExceeded")] }),
+      "Current",
+    )
+  })
+
+  it("InProgress until it starts, suspended ones included", () => {
+    expectStatus(job({}), "InProgress", /job not started/)
+    expectStatus(job({}, { suspend: true }), "InProgress", /job not started/)
+  })
+
+  it("counts completions from parallelism when completions is unset, as kstatus does", () => {
+    expectStatus(
+      object("batch/v1", "Job", {
+        spec: { parallelism: 3 },
+        status: { startTime: started, succeeded: 1 },
+      }),
+      "Current",
+      /1\/3 succeeded/,
+    )
   })
 })
 

@@ -21,7 +21,7 @@ const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64")
 
 describe("selectConfigMapFiles", () => {
   it("keeps .yaml, .yml and .json keys in code-point key order", () => {
-    const files = right(
+    const { files, dir } = right(
       selectConfigMapFiles({
         "z.yaml": "z",
         "README.md": "not a manifest",
@@ -34,22 +34,24 @@ describe("selectConfigMapFiles", () => {
     )
     expect(files.map((f) => f.path)).toEqual(["A.yml", "a.yaml", "b.json", "z.yaml"])
     expect(files[1]).toEqual({ path: "a.yaml", content: "a" })
+    expect(dir).toBe("")
   })
 
   it("returns nothing for no data", () => {
-    expect(right(selectConfigMapFiles(undefined))).toEqual([])
+    expect(right(selectConfigMapFiles(undefined))).toEqual({ files: [], dir: "" })
   })
 
-  it("refuses a kustomization", () => {
-    expect(leftMessage(selectConfigMapFiles({ "kustomization.yaml": "resources: []" }))).toMatch(
-      /kustomize builds are not supported yet/,
+  it("keeps every key once a kustomization is among them: kustomize may read any of them", () => {
+    const { files } = right(
+      selectConfigMapFiles({ "kustomization.yaml": "resources: []", "app.properties": "a=1" }),
     )
+    expect(files.map((f) => f.path)).toEqual(["app.properties", "kustomization.yaml"])
   })
 })
 
 describe("selectSecretFiles", () => {
   it("decodes base64 values", () => {
-    const files = right(
+    const { files } = right(
       selectSecretFiles({ "b.yaml": b64("kind: B\n"), "a.json": b64("{}"), "key.pem": "!!" }),
     )
     expect(files).toEqual([
@@ -66,6 +68,18 @@ describe("selectSecretFiles", () => {
     expect(leftMessage(selectSecretFiles({ "a.yaml": latin1 }))).toBe(
       "a.yaml: value is not UTF-8 text",
     )
+  })
+
+  it("with a kustomization, keeps every key, binary ones byte for byte", () => {
+    const binary = Buffer.from([0xff, 0x00, 0x41])
+    const { files } = right(
+      selectSecretFiles({
+        "kustomization.yaml": b64("secretGenerator: []\n"),
+        "blob.bin": binary.toString("base64"),
+      }),
+    )
+    expect(files.map((f) => f.path)).toEqual(["blob.bin", "kustomization.yaml"])
+    expect(Buffer.from(files[0]?.bytes ?? []).equals(binary)).toBe(true)
   })
 })
 
@@ -100,14 +114,14 @@ describe("selectArtifactFiles", () => {
   ]
 
   it("takes manifests under path, recursively, sorted by path", () => {
-    expect(right(selectArtifactFiles(archive, "./deploy/prod")).map((f) => f.path)).toEqual([
+    expect(right(selectArtifactFiles(archive, "./deploy/prod")).files.map((f) => f.path)).toEqual([
       "deploy/prod/nested/a.yml",
       "deploy/prod/z.yaml",
     ])
   })
 
   it("takes everything from the root", () => {
-    expect(right(selectArtifactFiles(archive, "./")).map((f) => f.path)).toEqual([
+    expect(right(selectArtifactFiles(archive, "./")).files.map((f) => f.path)).toEqual([
       "deploy/dev/d.json",
       "deploy/prod-old/x.yaml",
       "deploy/prod/nested/a.yml",
@@ -128,18 +142,17 @@ describe("selectArtifactFiles", () => {
     )
   })
 
-  it("refuses a kustomization under path, with a clear message", () => {
-    for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
-      const withKustomization = [...archive, { path: `deploy/prod/${name}`, content: "" }]
-      const result = selectArtifactFiles(withKustomization, "deploy/prod")
-      expect(Either.isLeft(result)).toBe(true)
-      if (Either.isLeft(result)) {
-        expect(result.left.file).toBe(`deploy/prod/${name}`)
-        expect(result.left.message).toMatch(/kustomize builds are not supported yet/)
+  it("keeps the whole artifact when a kustomization lies under path, for bases elsewhere in it", () => {
+    for (const at of ["deploy/prod", "deploy/prod/nested"]) {
+      for (const name of ["kustomization.yaml", "kustomization.yml", "Kustomization"]) {
+        const withKustomization = [...archive, { path: `${at}/${name}`, content: "" }]
+        const selected = right(selectArtifactFiles(withKustomization, "deploy/prod"))
+        expect(selected.dir).toBe("deploy/prod")
+        expect(selected.files).toHaveLength(withKustomization.length)
       }
     }
     const elsewhere = [...archive, { path: "deploy/dev/kustomization.yaml", content: "" }]
-    expect(Either.isRight(selectArtifactFiles(elsewhere, "deploy/prod"))).toBe(true)
+    expect(right(selectArtifactFiles(elsewhere, "deploy/prod")).files).toHaveLength(2)
   })
 })
 
