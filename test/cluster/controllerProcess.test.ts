@@ -209,6 +209,27 @@ describe("the controller process", () => {
   )
 })
 
+describe("flags of the Go stageset-controller", () => {
+  it("one this controller lacks stops the process with exit code 2, naming it", () =>
+    run(
+      Effect.gen(function* () {
+        const proc = yield* startController(["--enable-webhook=false", "--leader-elect"])
+        const code = yield* eventually(
+          Effect.suspend(() => {
+            const exit = proc.exitCode()
+            return exit === undefined
+              ? Effect.fail(new Error("still running"))
+              : Effect.succeed(exit)
+          }),
+        )
+        expect(code).toBe(2)
+        expect(yield* proc.log).toContain(
+          "--enable-webhook is a flag of the Go stageset-controller that this controller does not have (there is no admission webhook); remove it",
+        )
+      }),
+    ))
+})
+
 describe("leader election between two processes", () => {
   it(
     "only the leader reconciles; the other takes over when the leader is killed",
@@ -217,7 +238,8 @@ describe("leader election between two processes", () => {
         Effect.gen(function* () {
           const ns = uniqueName("lease")
           yield* createNamespace(ns)
-          const flags = ["--leader-elect=true", `--leader-election-namespace=${ns}`]
+          // Bare, as the Go implementation's deployments pass it.
+          const flags = ["--leader-elect", `--leader-election-namespace=${ns}`]
           const a = yield* startController(flags)
           yield* waitHealthy(a)
           const leaseKey = {
