@@ -182,7 +182,7 @@ export const controllerOptions = Options.all({
   ),
   noCrossNamespaceRefs: Options.boolean("no-cross-namespace-refs").pipe(
     Options.withDescription(
-      "Refuse (InvalidSpec) a sourceRef or substituteFrom in another namespace than the StageSet's.",
+      "Refuse (InvalidSpec) a sourceRef in another namespace than the StageSet's (postBuild.substituteFrom is always read in the StageSet's own).",
     ),
   ),
   kustomizePath: Options.file("kustomize-path", { exists: "yes" }).pipe(
