@@ -1,6 +1,11 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Duration, Effect, Either, type Option, Schema } from "effect"
 import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import {
+  type AllowArtifactHosts,
+  noArtifactHostsAllowed,
+  parseAllowArtifactHosts,
+} from "../artifact/AllowArtifactHosts.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
 
 /** Every controller flag of api.md, parsed and validated. */
@@ -33,6 +38,8 @@ export interface ControllerFlags {
   readonly noCrossNamespaceRefs: boolean
   /** None: `kustomize` on PATH, else the cached build of hack/build-kustomize.sh. */
   readonly kustomizePath: Option.Option<string>
+  /** `--allow-artifact-hosts`: exceptions to the artifact fetcher's address checks. */
+  readonly allowArtifactHosts: AllowArtifactHosts
 }
 
 const atLeastOne = (name: string) =>
@@ -189,6 +196,19 @@ export const controllerOptions = Options.all({
     Options.optional,
     Options.withDescription(
       "The kustomize binary that builds kustomizations (default: kustomize on PATH, as in the image).",
+    ),
+  ),
+  allowArtifactHosts: Options.text("allow-artifact-hosts").pipe(
+    Options.mapEffect((text) =>
+      Either.match(parseAllowArtifactHosts(text.split(",")), {
+        onLeft: (why) =>
+          Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--allow-artifact-hosts: ${why}`))),
+        onRight: Effect.succeed,
+      }),
+    ),
+    Options.withDefault(noArtifactHostsAllowed),
+    Options.withDescription(
+      "Comma-separated host names, IP addresses and CIDR ranges an artifact URL may reach although they are loopback, link-local, unspecified or cloud-metadata addresses (default: none).",
     ),
   ),
 }) satisfies Options.Options<ControllerFlags>
