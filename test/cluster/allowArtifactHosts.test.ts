@@ -1,0 +1,117 @@
+/**
+ * `--allow-artifact-hosts` through the controller binary (`node src/main.ts`, as the
+ * container runs it): the flag reaches the artifact fetcher, the loopback host it names
+ * serves artifacts, and every other blocked address stays refused.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, type Scope } from "effect"
+import { beforeAll } from "vitest"
+import { API_VERSION } from "../../src/inventory/Labels.ts"
+import { KubeClient } from "../../src/kube/KubeClient.ts"
+import { FLUX_SOURCE_API_VERSION } from "../../src/programs/resolveSource.ts"
+import {
+  applyAsUser,
+  cmKey,
+  configMap,
+  createNamespace,
+  getObject,
+  statusOf,
+  uniqueName,
+  yamlOf,
+} from "../acceptance/harness/fixtures.ts"
+import { installCrds } from "../acceptance/harness/installCrds.ts"
+import { sha256, tarGz } from "../unit/layers/tarGz.ts"
+import { artifactHttp } from "./fixtures/artifactHttp.ts"
+import { fluxSourceSpec, installFluxCrds } from "./fixtures/fluxCrds.ts"
+import { startController, waitHealthy } from "./process/controllerProcess.ts"
+import { eventually, LiveKubeClient } from "./support.ts"
+
+const run = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
+
+/** An ExternalArtifact whose status points at `url`, as source-controller writes it. */
+const publish = (namespace: string, name: string, url: string, digest: string) =>
+  Effect.gen(function* () {
+    const kube = yield* KubeClient
+    const source = yield* kube.create({
+      apiVersion: FLUX_SOURCE_API_VERSION,
+      kind: "ExternalArtifact",
+      metadata: { name, namespace },
+      spec: fluxSourceSpec("ExternalArtifact"),
+    })
+    yield* kube.updateStatus({
+      ...source,
+      status: {
+        observedGeneration: 1,
+        conditions: [
+          {
+            type: "Ready",
+            status: "True",
+            reason: "Succeeded",
+            message: "stored artifact",
+            lastTransitionTime: "2026-01-01T00:00:00Z",
+            observedGeneration: 1,
+          },
+        ],
+        artifact: {
+          path: `externalartifact/${namespace}/${name}/artifact.tar.gz`,
+          url,
+          revision: "latest@sha256:0",
+          digest,
+          lastUpdateTime: "2026-01-01T00:00:00Z",
+        },
+      },
+    })
+    yield* applyAsUser({
+      apiVersion: API_VERSION,
+      kind: "StageSet",
+      metadata: { name, namespace },
+      spec: { stages: [{ name: "app", sourceRef: { kind: "ExternalArtifact", name } }] },
+    })
+  })
+
+const readyOf = (namespace: string, name: string) =>
+  eventually(
+    Effect.flatMap(statusOf(namespace, name), (status) => {
+      const ready = status?.conditions?.find((c) => c.type === "Ready")
+      return ready === undefined || ready.reason === "Progressing"
+        ? Effect.fail(new Error(`no outcome yet: ${JSON.stringify(ready)}`))
+        : Effect.succeed(ready)
+    }),
+  )
+
+beforeAll(() => run(Effect.zipRight(installCrds, installFluxCrds)), 120_000)
+
+describe("--allow-artifact-hosts on the controller process", () => {
+  it(
+    "fetches from the loopback address it names and still refuses the metadata address",
+    () =>
+      run(
+        Effect.gen(function* () {
+          const ns = uniqueName("artifact-hosts")
+          yield* createNamespace(ns)
+          const http = yield* artifactHttp
+          const bytes = yield* tarGz([{ name: "app.yaml", content: yamlOf([configMap("served")]) }])
+          const url = http.serve(`/externalartifact/${ns}/served/artifact.tar.gz`, bytes)
+          expect(url.startsWith("http://127.0.0.1:")).toBe(true)
+
+          // Flux kinds are discovered when the process starts, so their CRDs come first.
+          const proc = yield* startController(["--allow-artifact-hosts=127.0.0.1"])
+          yield* waitHealthy(proc)
+          expect(yield* proc.log).toContain('"allowArtifactHosts":"127.0.0.1/32"')
+
+          yield* publish(ns, "served", url, sha256(bytes))
+          yield* publish(ns, "metadata", "http://169.254.169.254/latest/a.tar.gz", sha256(bytes))
+
+          expect(yield* readyOf(ns, "served")).toMatchObject({ status: "True" })
+          expect(yield* getObject(cmKey(ns, "served"))).toBeDefined()
+          const refused = yield* readyOf(ns, "metadata")
+          expect(refused).toMatchObject({ status: "False", reason: "ArtifactFailed" })
+          expect(refused.message).toContain(
+            "artifact host 169.254.169.254 resolves to 169.254.169.254, a cloud metadata address",
+          )
+        }),
+      ),
+    180_000,
+  )
+})
