@@ -4,11 +4,9 @@
  * serves artifacts, and every other blocked address stays refused.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, type Scope } from "effect"
+import { Effect } from "effect"
 import { beforeAll } from "vitest"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
-import { KubeClient } from "../../src/kube/KubeClient.ts"
-import { FLUX_SOURCE_API_VERSION } from "../../src/programs/resolveSource.ts"
 import {
   applyAsUser,
   cmKey,
@@ -22,53 +20,21 @@ import {
 import { installCrds } from "../acceptance/harness/installCrds.ts"
 import { sha256, tarGz } from "../unit/layers/tarGz.ts"
 import { artifactHttp } from "./fixtures/artifactHttp.ts"
-import { fluxSourceSpec, installFluxCrds } from "./fixtures/fluxCrds.ts"
-import { startController, waitHealthy } from "./process/controllerProcess.ts"
-import { eventually, LiveKubeClient } from "./support.ts"
+import { installFluxCrds, publishArtifact } from "./fixtures/fluxCrds.ts"
+import { runLive, startController, waitHealthy } from "./process/controllerProcess.ts"
+import { eventually } from "./support.ts"
 
-const run = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
-  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
-
-/** An ExternalArtifact whose status points at `url`, as source-controller writes it. */
+/** An ExternalArtifact at `url` and a StageSet reading it, both named `name`. */
 const publish = (namespace: string, name: string, url: string, digest: string) =>
-  Effect.gen(function* () {
-    const kube = yield* KubeClient
-    const source = yield* kube.create({
-      apiVersion: FLUX_SOURCE_API_VERSION,
-      kind: "ExternalArtifact",
-      metadata: { name, namespace },
-      spec: fluxSourceSpec("ExternalArtifact"),
-    })
-    yield* kube.updateStatus({
-      ...source,
-      status: {
-        observedGeneration: 1,
-        conditions: [
-          {
-            type: "Ready",
-            status: "True",
-            reason: "Succeeded",
-            message: "stored artifact",
-            lastTransitionTime: "2026-01-01T00:00:00Z",
-            observedGeneration: 1,
-          },
-        ],
-        artifact: {
-          path: `externalartifact/${namespace}/${name}/artifact.tar.gz`,
-          url,
-          revision: "latest@sha256:0",
-          digest,
-          lastUpdateTime: "2026-01-01T00:00:00Z",
-        },
-      },
-    })
-    yield* applyAsUser({
+  Effect.zipRight(
+    publishArtifact("ExternalArtifact", { namespace, name }, { url, digest, revision: "latest" }),
+    applyAsUser({
       apiVersion: API_VERSION,
       kind: "StageSet",
       metadata: { name, namespace },
       spec: { stages: [{ name: "app", sourceRef: { kind: "ExternalArtifact", name } }] },
-    })
-  })
+    }),
+  )
 
 const readyOf = (namespace: string, name: string) =>
   eventually(
@@ -80,13 +46,13 @@ const readyOf = (namespace: string, name: string) =>
     }),
   )
 
-beforeAll(() => run(Effect.zipRight(installCrds, installFluxCrds)), 120_000)
+beforeAll(() => runLive(Effect.zipRight(installCrds, installFluxCrds)), 120_000)
 
 describe("--allow-artifact-hosts on the controller process", () => {
   it(
     "fetches from the loopback address it names and still refuses the metadata address",
     () =>
-      run(
+      runLive(
         Effect.gen(function* () {
           const ns = uniqueName("artifact-hosts")
           yield* createNamespace(ns)

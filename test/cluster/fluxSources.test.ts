@@ -37,6 +37,7 @@ import {
   fluxSourceKinds,
   fluxSourceSpec,
   installFluxCrds,
+  publishArtifact,
 } from "./fixtures/fluxCrds.ts"
 import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import { resilientLiveKube } from "./fixtures/readiness.ts"
@@ -96,47 +97,29 @@ const scenario = (
     const http = yield* artifactHttp
     const namespace = yield* testNamespace("flux")
     yield* before(namespace)
-    const source = yield* kube.create({
-      apiVersion: FLUX_SOURCE_API_VERSION,
-      kind,
-      metadata: { name: "app", namespace },
-      spec: fluxSourceSpec(kind),
-    })
-    if (artifact._tag !== "None") {
+    const key = { namespace, name: "app" }
+    if (artifact._tag === "None")
+      yield* kube.create({
+        apiVersion: FLUX_SOURCE_API_VERSION,
+        kind,
+        metadata: key,
+        spec: fluxSourceSpec(kind),
+      })
+    else {
       const path = `/${kind.toLowerCase()}/${namespace}/app/artifact.tar.gz`
-      const url =
-        artifact._tag === "Hang"
-          ? http.hang(path)
-          : artifact._tag === "Url"
-            ? artifact.url
-            : http.serve(path, artifact.bytes)
-      const digest =
-        artifact._tag === "Serve"
-          ? (artifact.digest ?? sha256(artifact.bytes))
-          : sha256(Buffer.of())
-      yield* kube.updateStatus({
-        ...source,
-        status: {
-          observedGeneration: 1,
-          conditions: [
-            {
-              type: "Ready",
-              status: "True",
-              reason: "Succeeded",
-              message: `stored artifact for revision '${REVISION}'`,
-              lastTransitionTime: "2026-01-01T00:00:00Z",
-              observedGeneration: 1,
-            },
-          ],
-          artifact: {
-            path: `${kind.toLowerCase()}/${namespace}/app/artifact.tar.gz`,
-            url,
-            revision: REVISION,
-            digest,
-            lastUpdateTime: "2026-01-01T00:00:00Z",
-            size: artifact._tag === "Serve" ? artifact.bytes.length : 0,
-          },
-        },
+      yield* publishArtifact(kind, key, {
+        url:
+          artifact._tag === "Hang"
+            ? http.hang(path)
+            : artifact._tag === "Url"
+              ? artifact.url
+              : http.serve(path, artifact.bytes),
+        revision: REVISION,
+        digest:
+          artifact._tag === "Serve"
+            ? (artifact.digest ?? sha256(artifact.bytes))
+            : sha256(Buffer.of()),
+        size: artifact._tag === "Serve" ? artifact.bytes.length : 0,
       })
     }
     yield* kube.apply(

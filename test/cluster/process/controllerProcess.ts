@@ -4,8 +4,14 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Schedule, type Scope } from "effect"
 import { inject } from "vitest"
+import type { KubeClient } from "../../../src/kube/KubeClient.ts"
 import { freePorts } from "../../controlplane/freePort.ts"
 import { isAlive, logTail, spawnSupervised } from "../../controlplane/supervised.ts"
+import { LiveKubeClient } from "../support.ts"
+
+/** Runs a test body against the test cluster, as a promise for a plain vitest `it`. */
+export const runLive = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
 
 const mainScript = fileURLToPath(new URL("../../../src/main.ts", import.meta.url))
 
