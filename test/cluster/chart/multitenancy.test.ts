@@ -5,13 +5,13 @@ import { mayListAndWatch } from "../../../src/controller/mayListAndWatch.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import { FLUX_SOURCE_API_VERSION } from "../../../src/programs/resolveSource.ts"
 import { installFluxCrds } from "../fixtures/fluxCrds.ts"
-import { buildHelm, helmTemplate, objectsOf } from "../render/helm.ts"
 import { LiveKubeClient, testNamespace } from "../support.ts"
 import { type Attributes, accessMismatches, installObjects, relocate } from "./installChart.ts"
+import { helmBinary, renderChart } from "./observability.ts"
 
 let helm = ""
 beforeAll(() => {
-  helm = buildHelm()
+  helm = helmBinary()
 }, 900_000)
 
 const stages = "stages.metio.wtf"
@@ -27,7 +27,7 @@ layer(LiveKubeClient, { excludeTestServices: true })(
           const kube = yield* KubeClient
           const ns = yield* testNamespace("chart-mt")
           const tenant = yield* testNamespace("chart-mt-tenant")
-          const rendered = objectsOf(helmTemplate(helm, "--set", "multitenancy.enabled=true"))
+          const rendered = renderChart(helm, "--set", "multitenancy.enabled=true")
           yield* installObjects(relocate(rendered, ns))
 
           const expectations: ReadonlyArray<readonly [boolean, Attributes]> = [

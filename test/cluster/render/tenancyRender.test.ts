@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process"
 import { beforeAll, describe, expect, it } from "vitest"
-import { buildHelm, helmRefusal, helmTemplate, objectsOf, type RenderedObject } from "./helm.ts"
+import { chartPath, helmBinary, type Manifest, renderChart } from "../chart/observability.ts"
 
 type Rule = {
   readonly apiGroups: Array<string>
@@ -8,17 +9,23 @@ type Rule = {
 }
 
 let helm = ""
-const render = (...sets: Array<string>) =>
-  objectsOf(helmTemplate(helm, ...sets.flatMap((s) => ["--set", s])))
+const render = (...sets: Array<string>) => renderChart(helm, ...sets.flatMap((s) => ["--set", s]))
 
-const argsOf = (all: Array<RenderedObject>): Array<string> => {
+/** What helm prints when it refuses to render with `set`. */
+const refusal = (set: string): string => {
+  const result = spawnSync(helm, ["template", "x", chartPath, "--set", set], { encoding: "utf8" })
+  expect(result.status).not.toBe(0)
+  return result.stderr
+}
+
+const argsOf = (all: Array<Manifest>): Array<string> => {
   const deployment = all.find((o) => o.kind === "Deployment") as unknown as {
     spec: { template: { spec: { containers: Array<{ args: Array<string> }> } } }
   }
   return deployment.spec.template.spec.containers[0]!.args
 }
 
-const rulesOf = (all: Array<RenderedObject>, name: string): Array<Rule> => {
+const rulesOf = (all: Array<Manifest>, name: string): Array<Rule> => {
   const role = all.find((o) => o.kind === "ClusterRole" && o.metadata.name === name)
   if (role === undefined) throw new Error(`no ClusterRole ${name}`)
   return (role as unknown as { rules: Array<Rule> }).rules
@@ -31,7 +38,7 @@ const verbsOn = (rules: Array<Rule>, group: string, resource: string) =>
     .flatMap((r) => r.verbs)
     .sort()
 
-const bindings = (all: Array<RenderedObject>) =>
+const bindings = (all: Array<Manifest>) =>
   all
     .filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")
     .map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`)
@@ -39,7 +46,7 @@ const bindings = (all: Array<RenderedObject>) =>
 
 describe("Helm chart: tenancy profiles", () => {
   beforeAll(() => {
-    helm = buildHelm()
+    helm = helmBinary()
   }, 900_000)
 
   it("single-tenant by default: no lockdown flags, the controller reads sources and applies", () => {
@@ -112,22 +119,33 @@ describe("Helm chart: tenancy profiles", () => {
     expect(args.at(-1)).toBe("--allow-artifact-hosts=127.0.0.1,artifacts.test,10.0.0.0/8")
   })
 
+  it("the Go chart's controller.noCrossNamespaceRefs becomes --no-cross-namespace-refs alone", () => {
+    const args = argsOf(render("controller.noCrossNamespaceRefs=true"))
+    expect(args.at(-1)).toBe("--no-cross-namespace-refs")
+    expect(args.some((a) => a.startsWith("--default-service-account"))).toBe(false)
+  })
+
   it.each([
-    [
-      "multitenancy.enable=true",
-      "unknown chart value multitenancy.enable (known: enabled, defaultServiceAccount)",
-    ],
+    ["multitenancy.enable=true", "at '/multitenancy': additional properties 'enable' not allowed"],
     [
       "artifacts.allowedHosts={x}",
-      "unknown chart value artifacts.allowedHosts (known: allowHosts)",
+      "at '/artifacts': additional properties 'allowedHosts' not allowed",
     ],
-    ["multitenancy.enabled=yes", "chart value multitenancy.enabled must be true or false"],
+    ["multitenancy.enabled=yes", "at '/multitenancy/enabled': got string, want boolean"],
     [
-      "multitenancy.enabled=true,multitenancy.defaultServiceAccount=",
-      "chart value multitenancy.defaultServiceAccount must name a ServiceAccount when multitenancy.enabled is true",
+      "multitenancy.defaultServiceAccount=",
+      "at '/multitenancy/defaultServiceAccount': '' does not match pattern",
     ],
-    ["artifacts.allowHosts=127.0.0.1", "chart value artifacts.allowHosts must be a list"],
+    [
+      "multitenancy.defaultServiceAccount=Team_A",
+      "at '/multitenancy/defaultServiceAccount': 'Team_A' does not match pattern",
+    ],
+    ["artifacts.allowHosts=127.0.0.1", "at '/artifacts/allowHosts': got string, want array"],
+    [
+      "multitenancy.enabled=true,rbac.clusterAdmin=true",
+      "values: rbac.clusterAdmin=true contradicts multitenancy.enabled=true",
+    ],
   ])("refuses %s, naming the value", (set, message) => {
-    expect(helmRefusal(helm, "--set", set)).toContain(message)
+    expect(refusal(set)).toContain(message)
   })
 })

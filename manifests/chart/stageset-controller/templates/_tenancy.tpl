@@ -1,42 +1,17 @@
 {{/*
-The tenancy values, multitenancy.* and artifacts.*, kept apart from the rest of the
-chart. An unknown key under either block stops the render with a message naming it:
-a misspelt lockdown switch must not install an unlocked controller.
+The container args of the tenancy values (multitenancy.*, artifacts.*, and the Go chart's
+controller.noCrossNamespaceRefs), one list item per line; values.schema.json has
+checked their keys and types. The one contradiction between values is refused here, in
+words a schema error could not give.
 */}}
-{{- define "stageset-controller.refuseUnknownValues" -}}
-{{- if not (kindIs "map" .value) }}
-{{- fail (printf "chart value %s must be a map" .path) }}
-{{- end }}
-{{- range $key, $_ := .value }}
-{{- if not (has $key $.known) }}
-{{- fail (printf "unknown chart value %s.%s (known: %s)" $.path $key (join ", " $.known)) }}
-{{- end }}
-{{- end }}
-{{- end }}
-
-{{/* Whether the multi-tenancy lockdown is on ("true" or ""), after checking its values. */}}
-{{- define "stageset-controller.multitenancy" -}}
-{{- include "stageset-controller.refuseUnknownValues" (dict "path" "multitenancy" "value" .Values.multitenancy "known" (list "enabled" "defaultServiceAccount")) }}
-{{- if not (kindIs "bool" .Values.multitenancy.enabled) }}
-{{- fail "chart value multitenancy.enabled must be true or false" }}
+{{- define "stageset-controller.tenancyArgs" -}}
+{{- if and .Values.multitenancy.enabled .Values.rbac.clusterAdmin }}
+{{- fail "values: rbac.clusterAdmin=true contradicts multitenancy.enabled=true: the locked-down controller must not hold cluster-admin; bind cluster-admin (or less) to the tenants' ServiceAccounts instead" }}
 {{- end }}
 {{- if .Values.multitenancy.enabled }}
-{{- $sa := .Values.multitenancy.defaultServiceAccount }}
-{{- if not (and (kindIs "string" $sa) (regexMatch "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$" $sa) (le (len $sa) 253)) }}
-{{- fail "chart value multitenancy.defaultServiceAccount must name a ServiceAccount when multitenancy.enabled is true" }}
-{{- end }}
-{{- true }}
-{{- end }}
-{{- end }}
-
-{{/* The container args of the tenancy values, one list item per line. */}}
-{{- define "stageset-controller.tenancyArgs" -}}
-{{- include "stageset-controller.refuseUnknownValues" (dict "path" "artifacts" "value" .Values.artifacts "known" (list "allowHosts")) }}
-{{- if not (kindIs "slice" .Values.artifacts.allowHosts) }}
-{{- fail "chart value artifacts.allowHosts must be a list" }}
-{{- end }}
-{{- if include "stageset-controller.multitenancy" . }}
 - --default-service-account={{ .Values.multitenancy.defaultServiceAccount }}
+{{- end }}
+{{- if or .Values.multitenancy.enabled .Values.controller.noCrossNamespaceRefs }}
 - --no-cross-namespace-refs
 {{- end }}
 {{- with .Values.artifacts.allowHosts }}
