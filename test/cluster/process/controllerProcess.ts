@@ -38,6 +38,8 @@ let started = 0
  */
 export const startController = (
   args: ReadonlyArray<string> = [],
+  /** Another kubeconfig than the run's admin one, e.g. a ServiceAccount's. */
+  kubeconfig: string = inject("kubeconfig"),
 ): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
     const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
@@ -49,7 +51,7 @@ export const startController = (
           command: process.execPath,
           args: [
             mainScript,
-            `--kubeconfig=${inject("kubeconfig")}`,
+            `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,
             `--health-probe-bind-address=127.0.0.1:${healthPort}`,
             "--log-level=debug",
