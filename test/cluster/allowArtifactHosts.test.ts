@@ -13,7 +13,6 @@ import {
   configMap,
   createNamespace,
   getObject,
-  statusOf,
   uniqueName,
   yamlOf,
 } from "../acceptance/harness/fixtures.ts"
@@ -21,8 +20,7 @@ import { installCrds } from "../acceptance/harness/installCrds.ts"
 import { sha256, tarGz } from "../unit/layers/tarGz.ts"
 import { artifactHttp } from "./fixtures/artifactHttp.ts"
 import { installFluxCrds, publishArtifact } from "./fixtures/fluxCrds.ts"
-import { runLive, startController, waitHealthy } from "./process/controllerProcess.ts"
-import { eventually } from "./support.ts"
+import { runLive, settledReady, startController, waitHealthy } from "./process/controllerProcess.ts"
 
 /** An ExternalArtifact at `url` and a StageSet reading it, both named `name`. */
 const publish = (namespace: string, name: string, url: string, digest: string) =>
@@ -33,16 +31,6 @@ const publish = (namespace: string, name: string, url: string, digest: string) =
       kind: "StageSet",
       metadata: { name, namespace },
       spec: { stages: [{ name: "app", sourceRef: { kind: "ExternalArtifact", name } }] },
-    }),
-  )
-
-const readyOf = (namespace: string, name: string) =>
-  eventually(
-    Effect.flatMap(statusOf(namespace, name), (status) => {
-      const ready = status?.conditions?.find((c) => c.type === "Ready")
-      return ready === undefined || ready.reason === "Progressing"
-        ? Effect.fail(new Error(`no outcome yet: ${JSON.stringify(ready)}`))
-        : Effect.succeed(ready)
     }),
   )
 
@@ -69,9 +57,9 @@ describe("--allow-artifact-hosts on the controller process", () => {
           yield* publish(ns, "served", url, sha256(bytes))
           yield* publish(ns, "metadata", "http://169.254.169.254/latest/a.tar.gz", sha256(bytes))
 
-          expect(yield* readyOf(ns, "served")).toMatchObject({ status: "True" })
+          expect(yield* settledReady(ns, "served")).toMatchObject({ status: "True" })
           expect(yield* getObject(cmKey(ns, "served"))).toBeDefined()
-          const refused = yield* readyOf(ns, "metadata")
+          const refused = yield* settledReady(ns, "metadata")
           expect(refused).toMatchObject({ status: "False", reason: "ArtifactFailed" })
           expect(refused.message).toContain(
             "artifact host 169.254.169.254 resolves to 169.254.169.254, a cloud metadata address",

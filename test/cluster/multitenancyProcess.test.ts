@@ -15,7 +15,6 @@ import {
   getObject,
   setSource,
   setStageSet,
-  statusOf,
   uniqueName,
   yamlOf,
 } from "../acceptance/harness/fixtures.ts"
@@ -27,25 +26,13 @@ import {
   serviceAccountToken,
   tempDir,
 } from "./fixtures/serviceAccountKubeconfig.ts"
-import { runLive, startController, waitHealthy } from "./process/controllerProcess.ts"
-import { eventually } from "./support.ts"
+import { runLive, settledReady, startController, waitHealthy } from "./process/controllerProcess.ts"
 
 let helm = ""
 beforeAll(() => {
   helm = helmBinary()
   return runLive(installCrds)
 }, 900_000)
-
-/** The Ready condition once it is no longer Progressing. */
-const outcomeOf = (namespace: string, name: string) =>
-  eventually(
-    Effect.flatMap(statusOf(namespace, name), (status) => {
-      const ready = status?.conditions?.find((c) => c.type === "Ready")
-      return ready === undefined || ready.reason === "Progressing"
-        ? Effect.fail(new Error(`no outcome yet: ${JSON.stringify(ready)}`))
-        : Effect.succeed(ready)
-    }),
-  )
 
 /** The chart's container args, but for what the test harness sets itself. */
 const chartArgs = (rendered: ReadonlyArray<{ kind: string; [key: string]: unknown }>) => {
@@ -129,11 +116,11 @@ describe("the controller under the multitenancy profile's RBAC", () => {
             },
           ])
 
-          expect(yield* outcomeOf(tenant, "from-configmap")).toMatchObject({ status: "True" })
+          expect(yield* settledReady(tenant, "from-configmap")).toMatchObject({ status: "True" })
           expect(yield* getObject(cmKey(tenant, "from-configmap"))).toBeDefined()
-          expect(yield* outcomeOf(tenant, "from-secret")).toMatchObject({ status: "True" })
+          expect(yield* settledReady(tenant, "from-secret")).toMatchObject({ status: "True" })
           expect(yield* getObject(cmKey(tenant, "from-secret"))).toBeDefined()
-          const cross = yield* outcomeOf(tenant, "cross")
+          const cross = yield* settledReady(tenant, "cross")
           expect(cross).toMatchObject({ status: "False", reason: "InvalidSpec" })
           expect(yield* getObject(cmKey(tenant, "stolen"))).toBeUndefined()
 
