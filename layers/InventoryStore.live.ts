@@ -1,4 +1,5 @@
 import { Effect, Layer, Order, Schedule } from "effect"
+import { planAdoption } from "../src/inventory/AdoptionPlan.ts"
 import { collisionOf } from "../src/inventory/InventoryCollision.ts"
 import type { InventoryMode } from "../src/inventory/InventoryMode.ts"
 import {
@@ -170,6 +171,16 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       return plan.record
     })
 
+  const adoptStage = (record: StageRecord, cap: number) =>
+    Effect.gen(function* () {
+      const plan = planAdoption(record)
+      if (plan === undefined) return record
+      const { legacy: _legacy, ...ours } = record
+      const adopted = yield* writeStage(ours, plan.desired, cap)
+      for (const name of plan.deletes) yield* deleteShard(record.namespace, name)
+      return adopted
+    })
+
   return {
     readStage,
     listStageSet: (namespace, stageSet) =>
@@ -192,6 +203,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       ),
     writeStage,
     repairStage,
+    adoptStage,
     deleteStage: (record) =>
       Effect.forEach(
         [...record.shards].sort((a, b) => b.index - a.index),

@@ -1,6 +1,6 @@
 import { Schema } from "effect"
 import { decoderFor } from "./InvalidObject.ts"
-import { optionalField } from "./k8s/fields.ts"
+import { defaultedField, optionalField } from "./k8s/fields.ts"
 import { ObjectMeta } from "./k8s/ObjectMeta.ts"
 import { stagesApiVersion } from "./StageSet.ts"
 
@@ -14,9 +14,13 @@ export const InventoryEntry = Schema.Struct({
 export type InventoryEntry = typeof InventoryEntry.Type
 
 export const StageInventorySpec = Schema.Struct({
-  stagePosition: Schema.Int.pipe(Schema.nonNegative()).annotations({
-    description: "The stage's index in the StageSet's spec.stages when written.",
-  }),
+  // Optional with default 0: the Go implementation omits it for the first stage, and its
+  // shards must stay readable (and adoptable) under this CRD.
+  stagePosition: defaultedField(
+    Schema.Int.pipe(Schema.nonNegative()),
+    0,
+    "The stage's index in the StageSet's spec.stages when written; 0 when absent.",
+  ),
   entries: optionalField(
     Schema.Array(InventoryEntry),
     "Objects the stage applied; absent in applyset mode.",

@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { goOnlySpecFields, goOnlyStageFields } from "./GoOnlyFields.ts"
 import { decoderFor } from "./InvalidObject.ts"
 import { Conditions } from "./k8s/Condition.ts"
 import { Dns1123Label, Dns1123Subdomain } from "./k8s/Dns1123.ts"
@@ -18,18 +19,8 @@ import { StringEnum } from "./k8s/StringEnum.ts"
 export const stagesGroup = "stages.metio.wtf"
 export const stagesApiVersion = `${stagesGroup}/v1`
 
-/** Most stages one StageSet may hold; keeps one reconcile and its status bounded. */
-export const maxStages = 64
-
-export const SourceKind = StringEnum(
-  "ConfigMap",
-  "Secret",
-  "ExternalArtifact",
-  "GitRepository",
-  "OCIRepository",
-  "Bucket",
-)
-export type SourceKind = typeof SourceKind.Type
+/** The source kind of a `sourceRef` that names none, as in the Go implementation. */
+export const defaultSourceKind = "ExternalArtifact"
 
 export const ConflictAction = StringEnum("Fail", "Recreate", "KeepExisting")
 export type ConflictAction = typeof ConflictAction.Type
@@ -51,12 +42,16 @@ const NonEmptyString = Schema.String.pipe(Schema.minLength(1))
 const NonNegativeInt = Schema.Int.pipe(Schema.nonNegative())
 
 export const SourceRef = Schema.Struct({
-  kind: SourceKind.annotations({ description: "Kind of the source object." }),
+  kind: defaultedField(
+    NonEmptyString,
+    defaultSourceKind,
+    "Kind of the source object: ConfigMap, Secret, a Flux source kind (ExternalArtifact, GitRepository, OCIRepository, Bucket) or a producer kind, resolved to the ExternalArtifact whose spec.sourceRef names it.",
+  ),
   name: Dns1123Subdomain.annotations({ description: "Name of the source object." }),
   namespace: optionalField(Dns1123Label, "Namespace of the source; the StageSet's by default."),
   apiVersion: optionalField(
     NonEmptyString,
-    "API version of the source; v1 for ConfigMap and Secret, source.toolkit.fluxcd.io/v1 for Flux kinds.",
+    "API version of the source; v1 for ConfigMap and Secret, source.toolkit.fluxcd.io/v1 otherwise (a producer's names its API group).",
   ),
 }).annotations({ description: "Where the stage's manifests come from." })
 export type SourceRef = typeof SourceRef.Type
@@ -91,10 +86,16 @@ export const ConflictPolicy = Schema.Struct({
 export type ConflictPolicy = typeof ConflictPolicy.Type
 
 export const ReadyCheck = Schema.Struct({
-  apiVersion: NonEmptyString.annotations({ description: "API version of the object to wait for." }),
+  apiVersion: optionalField(
+    NonEmptyString,
+    "API version of the object to wait for; the version the API server serves the kind at by default.",
+  ),
   kind: NonEmptyString.annotations({ description: "Kind of the object to wait for." }),
   name: NonEmptyString.annotations({ description: "Name of the object to wait for." }),
-  namespace: optionalField(NonEmptyString, "Namespace of the object; none for cluster scope."),
+  namespace: optionalField(
+    NonEmptyString,
+    "Namespace of a namespaced object; the StageSet's by default. Ignored for cluster scope.",
+  ),
 }).annotations({ description: "An extra object that must become ready (kstatus rules)." })
 export type ReadyCheck = typeof ReadyCheck.Type
 
@@ -133,6 +134,8 @@ export const ReadyChecks = Schema.Struct({
 }).annotations({ description: "How the stage's readiness is verified." })
 export type ReadyChecks = typeof ReadyChecks.Type
 
+export const OnTimeout = StringEnum("Hold", "Rollback")
+export type OnTimeout = typeof OnTimeout.Type
 export const PatchSelector = Schema.Struct({
   group: optionalField(Schema.String, "API group of the objects to patch."),
   version: optionalField(Schema.String, "API version (without group) of the objects to patch."),
@@ -201,22 +204,83 @@ export const Stage = Schema.Struct({
     Dns1123Subdomain,
     "Service account impersonated for this stage; overrides spec.serviceAccountName.",
   ),
+  onTimeout: optionalField(
+    OnTimeout,
+    "What a verify timeout of this stage means: Hold (the stage fails, nothing is rolled back). Rollback is not supported.",
+  ),
+  ...goOnlyStageFields,
 }).annotations({ description: "One ordered step: a source of manifests applied together." })
 export type Stage = typeof Stage.Type
 export type StageEncoded = typeof Stage.Encoded
 
-const stageCountMessage = (issue: { readonly actual: unknown }) =>
-  `must hold 1 to ${maxStages} stages, got ${Array.isArray(issue.actual) ? issue.actual.length : "none"}`
-
+// No upper bound, as in the Go implementation: nothing in a run or its status needs one
+// (docs/coming-from-go.md, "How many stages").
 export const Stages = ListMap(Stage, "name").pipe(
-  Schema.minItems(1, { message: stageCountMessage }),
-  Schema.maxItems(maxStages, { message: stageCountMessage }),
+  Schema.minItems(1, { message: () => "must hold at least one stage" }),
 )
 
 export const StageSetDependency = Schema.Struct({
   name: Dns1123Subdomain.annotations({ description: "Name of the StageSet." }),
   namespace: optionalField(Dns1123Label, "Namespace of the StageSet; this one's by default."),
+  minVersion: optionalField(
+    NonEmptyString,
+    "Lowest status.version (semver) the StageSet must be Ready at.",
+  ),
 }).annotations({ description: "Another StageSet that must be Ready first." })
+
+export const VersionSource = Schema.Struct({
+  value: optionalField(NonEmptyString, "The version, written inline."),
+  fromArtifact: optionalField(
+    Schema.Struct({
+      stage: Dns1123Label.annotations({ description: "Stage whose artifact holds the file." }),
+      path: NonEmptyString.annotations({ description: "Path of the version file." }),
+    }),
+    "Read the version from a file in a stage's artifact.",
+  ),
+  fromObject: optionalField(
+    Schema.Struct({
+      stage: optionalField(
+        Dns1123Label,
+        "Stage whose render holds the object; the first one by default.",
+      ),
+      kind: NonEmptyString.annotations({ description: "Kind of the object." }),
+      name: NonEmptyString.annotations({ description: "Name of the object." }),
+      apiVersion: optionalField(NonEmptyString, "API version of the object; any when unset."),
+      fieldPath: optionalField(
+        NonEmptyString,
+        "JSONPath to the version; the app.kubernetes.io/version label by default.",
+      ),
+    }),
+    "Read the version from a field of a rendered object.",
+  ),
+  requireMigrationCoverage: optionalField(
+    Schema.Boolean,
+    "Refuse a major version change no migration covers (not supported: migrations are not).",
+  ),
+  approvalMode: optionalField(
+    StringEnum("Never", "OnMigrations", "Always"),
+    "Hold version changes for approval (only Never is supported).",
+  ),
+  allowDowngrade: optionalField(Schema.Boolean, "Permit a lower version than status.version."),
+}).annotations({ description: "Where the deployed version comes from (exactly one source)." })
+export type VersionSource = typeof VersionSource.Type
+
+export const KubeConfigReference = Schema.Struct({
+  secretRef: optionalField(
+    Schema.Struct({
+      name: Dns1123Subdomain.annotations({ description: "Name of the Secret." }),
+      key: optionalField(NonEmptyString, "Key holding the kubeconfig; value by default."),
+    }),
+    "A Secret in the StageSet's namespace holding a kubeconfig.",
+  ),
+  configMapRef: optionalField(
+    Schema.Struct({
+      name: Dns1123Subdomain.annotations({ description: "Name of the ConfigMap." }),
+    }),
+    "A ConfigMap describing a cloud provider's cluster (not supported).",
+  ),
+}).annotations({ description: "The remote cluster the stages apply to." })
+export type KubeConfigReference = typeof KubeConfigReference.Type
 export type StageSetDependency = typeof StageSetDependency.Type
 
 export const StageSetSpec = Schema.Struct({
@@ -239,8 +303,25 @@ export const StageSetSpec = Schema.Struct({
   }),
   dependsOn: optionalField(
     Schema.Array(StageSetDependency),
-    "Other StageSets that must be Ready first.",
+    "Other StageSets that must be Ready first (not supported yet: refused as Unsupported).",
   ),
+  driftDetectionInterval: optionalField(
+    GoDuration,
+    "Cadence of re-applying the applied state to correct drift (not supported yet: refused as Unsupported).",
+  ),
+  onTimeout: optionalField(
+    OnTimeout,
+    "What a verify timeout means: Hold (the stage fails, nothing is rolled back). Rollback is not supported.",
+  ),
+  kubeConfig: optionalField(
+    KubeConfigReference,
+    "Apply to a remote cluster (not supported yet: refused as Unsupported).",
+  ),
+  version: optionalField(
+    VersionSource,
+    "The version of what the StageSet deploys (not supported yet: refused as Unsupported).",
+  ),
+  ...goOnlySpecFields,
 }).annotations({ description: "The desired stages and how to reconcile them." })
 export type StageSetSpec = typeof StageSetSpec.Type
 export type StageSetSpecEncoded = typeof StageSetSpec.Encoded
@@ -263,6 +344,9 @@ export const StageStatus = Schema.Struct({
 }).annotations({ description: "Observed state of one stage." })
 export type StageStatus = typeof StageStatus.Type
 
+/** Revision by `namespace/name` of the object it was read from (an ExternalArtifact for a producer). */
+const Revisions = Schema.Record({ key: Schema.String, value: Schema.String })
+
 export const StageSetStatus = Schema.Struct({
   observedGeneration: optionalField(NonNegativeInt64, "The generation last reconciled."),
   inventoryMode: optionalField(
@@ -274,6 +358,14 @@ export const StageSetStatus = Schema.Struct({
     "The last reconcile.fluxcd.io/requestedAt token handled.",
   ),
   conditions: optionalField(Conditions, "Ready, Reconciling and Stalled conditions."),
+  lastAttemptedRevisions: optionalField(
+    Revisions,
+    "The source revisions pinned by the current or last run, keyed namespace/name of the source object.",
+  ),
+  lastAppliedRevisions: optionalField(
+    Revisions,
+    "The source revisions of the last run that ended Ready, keyed namespace/name of the source object.",
+  ),
   stages: optionalField(ListMap(StageStatus, "name"), "Observed state of each stage."),
 }).annotations({ description: "Observed state of the StageSet." })
 export type StageSetStatus = typeof StageSetStatus.Type

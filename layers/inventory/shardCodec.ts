@@ -17,7 +17,12 @@ import {
   STAGE_INVENTORY_KIND,
 } from "../../src/inventory/Labels.ts"
 import { shardName } from "../../src/inventory/ShardName.ts"
-import type { ApplySetMeta, Shard, StageRecord } from "../../src/inventory/StageRecord.ts"
+import type {
+  ApplySetMeta,
+  LegacyShard,
+  Shard,
+  StageRecord,
+} from "../../src/inventory/StageRecord.ts"
 import type { KubeObject } from "../../src/kube/KubeObject.ts"
 
 /** The parts of a stage record that every shard object is built from. */
@@ -78,6 +83,8 @@ const asRecord = (value: unknown): Record<string, unknown> | undefined =>
 
 /** What one stored StageInventory says; undefined fields when the object is not one of ours. */
 export interface DecodedShard {
+  /** The object's name: ours for its index, or a legacy shard's. */
+  readonly name: string
   readonly stageSet: string | undefined
   readonly stage: string | undefined
   readonly index: number
@@ -103,6 +110,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
   const mode = annotations[INVENTORY_MODE]
   const shardLabel = labels[LABEL_SHARD]
   return {
+    name: object.metadata.name,
     stageSet: labels[LABEL_STAGE_SET],
     stage: labels[LABEL_STAGE],
     index: shardLabel !== undefined && /^\d+$/.test(shardLabel) ? Number(shardLabel) : -1,
@@ -122,14 +130,24 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
   }
 }
 
-/** Groups decoded shards of one stage into its record (shard 0 holds the stage-wide fields). */
+/**
+ * Groups decoded shards of one stage into its record (shard 0 holds the stage-wide
+ * fields). A shard under any other name than ours for its index (the Go implementation's
+ * `<stageset>-<stage>-NN-<hash>`, or an index label that does not parse) is a legacy
+ * shard: its entries stay in the record until they are adopted.
+ */
 export const recordOf = (
   namespace: string,
   stageSet: string,
   stage: string,
   shards: ReadonlyArray<DecodedShard>,
 ): StageRecord => {
-  const sorted = [...shards].filter((s) => s.index >= 0).sort((a, b) => a.index - b.index)
+  const isOurs = (s: DecodedShard) => s.index >= 0 && s.name === shardName(stageSet, stage, s.index)
+  const legacy: ReadonlyArray<LegacyShard> = shards
+    .filter((s) => !isOurs(s))
+    .map((s) => ({ name: s.name, position: s.position, entries: s.entries ?? [] }))
+    .sort(Order.mapInput(Order.string, (s: LegacyShard) => s.name))
+  const sorted = [...shards].filter(isOurs).sort((a, b) => a.index - b.index)
   const first = sorted.find((s) => s.index === 0) ?? sorted[0]
   const stored: ReadonlyArray<Shard> = sorted.map((s) => ({
     index: s.index,
@@ -145,6 +163,7 @@ export const recordOf = (
     tracksEntries: sorted.some((s) => s.entries !== undefined),
     applySet: sorted.find((s) => s.index === 0)?.applySet,
     mode: sorted.find((s) => s.index === 0)?.mode,
+    ...(legacy.length === 0 ? {} : { legacy }),
   }
 }
 

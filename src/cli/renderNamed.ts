@@ -1,6 +1,7 @@
 import type { FileSystem, Path } from "@effect/platform"
 import { Effect, Either } from "effect"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import { Unsupported } from "../programs/errors/Unsupported.ts"
 import type { RenderedStage } from "../programs/RenderedStage.ts"
 import { renderStageSet } from "../programs/renderStageSet.ts"
 import type { StageSetView } from "../programs/StageSetView.ts"
@@ -70,6 +71,14 @@ export const renderNamed = (
         failure(`stageset "${request.name}" is invalid: ${error.message}`),
       ),
     )
+    // The controller applies nothing of such a StageSet: a render, diff, plan or apply of
+    // it would promise what never happens.
+    if (view.unsupported.length > 0)
+      return yield* Effect.fail(
+        failure(
+          `stageset "${request.name}" is not reconciled: ${new Unsupported({ fields: view.unsupported }).message}`,
+        ),
+      )
     const names = view.stages.map((stage) => stage.name)
     yield* checkStages(request.name, names, request.stages)
     const dirs = yield* Either.match(parseSourceDirs(request.sourceDirs, names), {

@@ -33,8 +33,8 @@ import {
   emptySourceIndex,
   removeStageSet,
   setStageSet,
-  sourceKeyOf,
   sourceKeysOf,
+  sourceKeysOfEvent,
   stageSetsFor,
 } from "./SourceIndex.ts"
 import { shardChanged, stageSetChanged } from "./stageSetChanged.ts"
@@ -137,10 +137,20 @@ export const runController = Effect.scoped(
 
     // A source event enqueues the StageSets that reference the source, nothing else: its
     // identity is all the handler reads, so that is all the cache keeps.
+    // An ExternalArtifact also concerns the readers of the producer it names, before and
+    // after a change of its spec.sourceRef.
     const enqueueReaders = (event: InformerEvent) =>
-      Effect.flatMap(Ref.get(index), (i) =>
-        Effect.forEach(stageSetsFor(i, sourceKeyOf(event.object)), queue.add, { discard: true }),
-      )
+      Effect.flatMap(Ref.get(index), (i) => {
+        const keys = new Set([
+          ...sourceKeysOfEvent(event.object),
+          ...(event._tag === "Updated" ? sourceKeysOfEvent(event.previous) : []),
+        ])
+        return Effect.forEach(
+          new Set([...keys].flatMap((key) => stageSetsFor(i, key))),
+          queue.add,
+          { discard: true },
+        )
+      })
     for (const kind of ["ConfigMap", "Secret"] as const)
       yield* Effect.forkScoped(watchCoreSource(kind, namespaces, enqueueReaders))
     for (const kind of fluxSourceKinds)

@@ -1,5 +1,5 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Duration, Effect, Either, type Option, Schema } from "effect"
+import { Config, Duration, Effect, Either, type Option, Schema } from "effect"
 import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
 import {
   type AllowArtifactHosts,
@@ -7,6 +7,7 @@ import {
   parseAllowArtifactHosts,
 } from "../artifact/AllowArtifactHosts.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
+import { goBoolean, goBooleanSpellings } from "./goFlags.ts"
 
 /** Every controller flag of api.md, parsed and validated. */
 export interface ControllerFlags {
@@ -121,6 +122,10 @@ export const controllerOptions = Options.all({
   ),
   kubeApiBurst: positiveInteger("kube-api-burst", 100, "Token bucket size for API requests."),
   watchNamespaces: Options.text("watch-namespaces").pipe(
+    // The Go implementation reads the same variable when the flag is not given.
+    Options.withFallbackConfig(
+      Config.string("STAGESET_WATCH_NAMESPACES").pipe(Config.withDefault("")),
+    ),
     Options.mapEffect((text) => {
       const list = text
         .split(",")
@@ -135,14 +140,16 @@ export const controllerOptions = Options.all({
             ),
           )
     }),
-    Options.withDefault<ReadonlyArray<string>>([]),
-    Options.withDescription("Comma-separated namespaces to watch (default: all namespaces)."),
+    Options.withDescription(
+      "Comma-separated namespaces to watch (default: STAGESET_WATCH_NAMESPACES, else all namespaces).",
+    ),
   ),
-  leaderElect: Options.choice("leader-elect", ["true", "false"]).pipe(
-    Options.map((v) => v === "true"),
+  // Bare `--leader-elect` is expanded to `=true` before parsing (goFlags.ts).
+  leaderElect: Options.choice("leader-elect", goBooleanSpellings).pipe(
+    Options.map(goBoolean),
     Options.optional,
     Options.withDescription(
-      `Elect a leader through the Lease stageset-controller.stages.metio.wtf (default: true in a cluster, false outside).`,
+      `Elect a leader through the Lease stageset-controller.stages.metio.wtf; bare --leader-elect means true (default: true in a cluster, false outside).`,
     ),
   ),
   leaderElectionNamespace: Options.text("leader-election-namespace").pipe(

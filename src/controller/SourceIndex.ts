@@ -1,6 +1,7 @@
 import { HashMap, HashSet, Option, Predicate } from "effect"
 import { type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
-import { FLUX_SOURCE_API_VERSION, fluxSourceKinds } from "../programs/resolveSource.ts"
+import { EXTERNAL_ARTIFACT_KIND } from "../programs/findProducedArtifact.ts"
+import { FLUX_SOURCE_API_VERSION } from "../programs/resolveSource.ts"
 
 /**
  * Which StageSets read which source objects, so a change to a ConfigMap, Secret or Flux
@@ -38,9 +39,27 @@ const text = (value: unknown): string | undefined =>
   typeof value === "string" && value !== "" ? value : undefined
 
 /**
+ * The keys whose readers a change of `object` concerns: the object itself and, for an
+ * ExternalArtifact, the producer its `spec.sourceRef` names (a stage that names the
+ * producer reads this artifact).
+ */
+export const sourceKeysOfEvent = (object: KubeObject): ReadonlyArray<string> => {
+  const own = sourceKeyOf(object)
+  if (object.kind !== EXTERNAL_ARTIFACT_KIND) return [own]
+  const spec = Predicate.isRecord(object.spec) ? object.spec : {}
+  const ref = Predicate.isRecord(spec.sourceRef) ? spec.sourceRef : undefined
+  const [apiVersion, kind, name] = [text(ref?.apiVersion), text(ref?.kind), text(ref?.name)]
+  if (apiVersion === undefined || kind === undefined || name === undefined) return [own]
+  const namespace = text(ref?.namespace) ?? object.metadata.namespace ?? ""
+  return [own, sourceKey(apiVersion, kind, namespace, name)]
+}
+
+/**
  * The sources a StageSet's stages reference, read from the raw object so that a StageSet
  * that does not decode (its reconcile reports why) is still indexed by what it names.
- * A source's namespace defaults to the StageSet's; its apiVersion as `resolveSource` does.
+ * A source's namespace defaults to the StageSet's, its kind to ExternalArtifact, its
+ * apiVersion as `resolveSource` does. A producer is keyed as itself: the ExternalArtifact
+ * that names it brings its readers along (`sourceKeysOfEvent`).
  */
 export const sourceKeysOf = (stageSet: KubeObject): ReadonlyArray<string> => {
   const spec = Predicate.isRecord(stageSet.spec) ? stageSet.spec : {}
@@ -49,11 +68,13 @@ export const sourceKeysOf = (stageSet: KubeObject): ReadonlyArray<string> => {
   for (const stage of stages) {
     const ref =
       Predicate.isRecord(stage) && Predicate.isRecord(stage.sourceRef) ? stage.sourceRef : undefined
-    const kind = text(ref?.kind)
-    const name = text(ref?.name)
-    if (kind === undefined || name === undefined) continue
+    if (ref === undefined) continue
+    const kind = text(ref.kind) ?? EXTERNAL_ARTIFACT_KIND
+    const name = text(ref.name)
+    if (name === undefined) continue
     const apiVersion =
-      text(ref?.apiVersion) ?? (fluxSourceKinds.has(kind) ? FLUX_SOURCE_API_VERSION : "v1")
+      text(ref.apiVersion) ??
+      (kind === "ConfigMap" || kind === "Secret" ? "v1" : FLUX_SOURCE_API_VERSION)
     const namespace = text(ref?.namespace) ?? stageSet.metadata.namespace ?? ""
     keys.add(sourceKey(apiVersion, kind, namespace, name))
   }

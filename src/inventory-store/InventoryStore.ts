@@ -49,6 +49,15 @@ export interface InventoryStoreApi {
     },
     KubeError | InventoryCollision
   >
+  /**
+   * Adopts the record's legacy shards (the Go implementation's, `planAdoption`): our shards
+   * are written with their entries first, then they are deleted. Returns the record after
+   * the adoption (no legacy shard left); the record unchanged when it has none.
+   */
+  readonly adoptStage: (
+    record: StageRecord,
+    shardCap: number,
+  ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
   /** Deletes every shard of a stage, highest index first. */
   readonly deleteStage: (record: StageRecord) => Effect.Effect<void, KubeError>
 }

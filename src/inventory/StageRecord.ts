@@ -22,6 +22,19 @@ export interface Shard {
   readonly terminating?: boolean
 }
 
+/**
+ * A StageInventory of the stage under a name that is not ours for its index: as the public
+ * Go stageset-controller names its shards (`<stageset>-<stage>-NN-<hash>`, with an owner
+ * reference to the StageSet). Its entries are part of the record until adopted into our
+ * shards (`planAdoption`), after which it is deleted.
+ */
+export interface LegacyShard {
+  /** Its object name. */
+  readonly name: string
+  readonly position: number
+  readonly entries: ReadonlyArray<Entry>
+}
+
 /** Everything stored for one stage: the union of its shards. */
 export interface StageRecord {
   readonly namespace: string
@@ -40,7 +53,15 @@ export interface StageRecord {
   readonly applySet: ApplySetMeta | undefined
   /** Shard 0's `stages.metio.wtf/inventory-mode`; undefined on records of earlier versions. */
   readonly mode: InventoryMode | undefined
+  /** Shards written under another name (the Go implementation's), still to adopt. */
+  readonly legacy?: ReadonlyArray<LegacyShard>
 }
+
+/** Every entry the record holds, in our shards and in shards still to adopt. */
+export const recordedEntries = (record: StageRecord): ReadonlyArray<Entry> => [
+  ...record.shards.flatMap((s) => s.entries),
+  ...(record.legacy ?? []).flatMap((s) => s.entries),
+]
 
 /** What a stage's record should become. */
 export interface DesiredRecord {

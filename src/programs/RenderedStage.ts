@@ -18,6 +18,8 @@ export interface RenderedStage {
   readonly position: number
   /** The source revision the render was made from. */
   readonly revision: string
+  /** `namespace/name` of the object `revision` was read from (`status.lastAttemptedRevisions`). */
+  readonly revisionOf: string
   readonly members: ReadonlyArray<RenderedMember>
   /** `readyChecks.exprs`, compiled (the render refuses ones that do not compile). */
   readonly readyExprs?: ReadonlyArray<CompiledCheck>

@@ -22,4 +22,9 @@ export interface StageSetView
    * the stage's status once it is Ready.
    */
   readonly reconcileStage?: ReconcileStageRequest | undefined
+  /**
+   * Field paths that ask for what this controller does not do (`unsupportedFields`): a
+   * reconcile refuses the StageSet as Unsupported while any is set.
+   */
+  readonly unsupported: ReadonlyArray<string>
 }

@@ -1,5 +1,6 @@
 import { Effect } from "effect"
 import { API_VERSION, STAGE_SET_KIND } from "../inventory/Labels.ts"
+import { recordedEntries } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import { renderStageSet } from "./renderStageSet.ts"
@@ -23,7 +24,7 @@ export const claimedElsewhere = Effect.fn("claimedElsewhere")(function* (self: S
   const ids = new Set<string>()
   for (const record of yield* store.listAll())
     if (!isSelf(record.namespace, record.stageSet))
-      for (const shard of record.shards) for (const entry of shard.entries) ids.add(entry.id)
+      for (const entry of recordedEntries(record)) ids.add(entry.id)
 
   const others = (yield* kube.list({ apiVersion: API_VERSION, kind: STAGE_SET_KIND })).items.filter(
     (o) =>

@@ -12,6 +12,7 @@ import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
 import type { InvalidSpec } from "./errors/InvalidSpec.ts"
 import type { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
 import type { TeardownFailed } from "./errors/TeardownFailed.ts"
+import type { Unsupported } from "./errors/Unsupported.ts"
 import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
 
 export type ConditionReason =
@@ -20,6 +21,7 @@ export type ConditionReason =
   | "SourceNotReady"
   | "ArtifactFailed"
   | "InvalidSpec"
+  | "Unsupported"
   | "BuildFailed"
   | "StageFailed"
   | "ApplyConflict"
@@ -40,6 +42,7 @@ export interface Failure {
 export type ReconcileError =
   | InvalidObject
   | InvalidSpec
+  | Unsupported
   | InventoryCollision
   | SourceNotReady
   | ArtifactFailed
@@ -61,6 +64,7 @@ const REASONS: {
   ArtifactFailed: { reason: "ArtifactFailed", stalled: false },
   InvalidSpec: { reason: "InvalidSpec", stalled: true },
   InvalidObject: { reason: "InvalidSpec", stalled: true },
+  Unsupported: { reason: "Unsupported", stalled: true },
   InventoryCollision: { reason: "InvalidSpec", stalled: true },
   BuildFailed: { reason: "BuildFailed", stalled: true },
   ApplyConflict: { reason: "ApplyConflict", stalled: false },

@@ -3,6 +3,7 @@ import { shardName } from "../inventory/ShardName.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
+import { adoptLegacyShards } from "./phases/adoptLegacyShards.ts"
 import { malformedEntryEvents } from "./phases/malformedEntryEvents.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedStage } from "./RenderedStage.ts"
@@ -16,7 +17,10 @@ export interface PreparedRun {
   readonly records: ReadonlyMap<string, StageRecord>
   /** Stored records of stages no longer in `spec.stages`. */
   readonly removed: ReadonlyArray<StageRecord>
-  /** `InventoryRepaired` Events of shards repaired on the way, `InventoryEntryMalformed` warnings. */
+  /**
+   * `InventoryAdopted` and `InventoryRepaired` Events of shards adopted or repaired on the
+   * way, `InventoryEntryMalformed` warnings.
+   */
   readonly events: ReadonlyArray<RunEvent>
 }
 
@@ -82,14 +86,21 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
           }),
     )
   }
-  const repaired = yield* repairShards(view, records)
   const names = new Set(rendered.map((r) => r.stage.name))
-  const removed = stored.filter((s) => !names.has(s.stage))
+  const adoption = yield* adoptLegacyShards([
+    ...records.values(),
+    ...stored.filter((s) => !names.has(s.stage)),
+  ])
+  for (const record of adoption.records)
+    if (names.has(record.stage)) records.set(record.stage, record)
+  const repaired = yield* repairShards(view, records)
+  const removed = adoption.records.filter((s) => !names.has(s.stage))
   return {
     rendered,
     records,
     removed,
     events: [
+      ...adoption.events,
       ...repaired,
       ...malformedEntryEvents(view.name, [...records.values(), ...removed], "kept"),
     ],

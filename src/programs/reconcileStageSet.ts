@@ -5,6 +5,7 @@ import { KubeClient } from "../kube/KubeClient.ts"
 import { AppliedCache } from "./AppliedCache.ts"
 import { deleteStageSet } from "./deleteStageSet.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
+import { Unsupported } from "./errors/Unsupported.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
 import { prepareRun } from "./prepareRun.ts"
 import type { ReconcileReport } from "./ReconcileReport.ts"
@@ -34,6 +35,12 @@ const checkNames = (view: StageSetView): InvalidSpec | undefined => {
   }
   return undefined
 }
+
+/** Whether the stored Ready condition already says True/Succeeded. */
+const wasSucceeded = (previous: StageSetStatus) =>
+  (previous.conditions ?? []).some(
+    (c) => c.type === "Ready" && c.status === "True" && c.reason === "Succeeded",
+  )
 
 /**
  * In steady state (same generation and revisions, Ready) the walk's phase changes are not
@@ -89,6 +96,10 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const decoded = yield* Effect.either(viewOf(live))
   if (decoded._tag === "Left") return yield* fail(failureOf(decoded.left), previousStages)
   const view = decoded.right
+  // Before the finalizer and any read of sources: an Unsupported StageSet applies and
+  // prunes nothing, exactly like one whose spec does not decode.
+  if (view.unsupported.length > 0)
+    return yield* fail(failureOf(new Unsupported({ fields: view.unsupported })), previousStages)
 
   yield* ensureFinalizer(key, latest)
   if (view.suspend) {
@@ -107,25 +118,33 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const { rendered, records, removed, events: repairs } = prepared.right
 
   const steady = isSteady(status.previous, live.metadata.generation, view, rendered)
+  // The run's pinned revisions, keyed as the Go implementation keys them.
+  const pinned = Object.fromEntries(rendered.map((r) => [r.revisionOf, r.revision]))
   // Record intent keeps each record's mode annotation, so the stored mode holds all walk long.
   const inventoryMode = yield* modeReport([...records.values()])
   const report = (stages: ReadonlyArray<StageStatus>) =>
     steady
       ? Effect.void
       : status
-          .write({ outcome: { _tag: "Running" }, stages, inventoryMode })
+          .write({ outcome: { _tag: "Running" }, stages, inventoryMode, pinned })
           .pipe(Effect.ignore, Effect.provideService(KubeClient, kube))
 
   const run = yield* runStageSet(view, rendered, records, removed, previousStages, report)
+  const readyMessage = `${rendered.length} stages applied`
   yield* status.write({
     outcome:
       run.failure === undefined
-        ? { _tag: "Ready", message: `${rendered.length} stages applied` }
+        ? { _tag: "Ready", message: readyMessage }
         : { _tag: "Failed", failure: run.failure },
     stages: run.stages,
     inventoryMode: run.inventoryMode,
+    pinned,
   })
   const events: Array<RunEvent> = [...repairs, ...run.events]
+  // Each transition to Ready, as the Go implementation reports it: notification-controller
+  // alerts route on this reason.
+  if (run.failure === undefined && !wasSucceeded(status.previous))
+    events.push({ type: "Normal", reason: "Succeeded", message: readyMessage })
   if (run.failure === undefined)
     for (const r of rendered) {
       const before = previousStages.find((s) => s.name === r.stage.name)

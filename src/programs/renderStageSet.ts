@@ -147,6 +147,7 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
       stage,
       position,
       revision: source.revision,
+      revisionOf: source.from ?? `${sourceNamespace ?? stageSet.namespace}/${stage.sourceRef.name}`,
       members,
       ...(readyExprs.right.length === 0 ? {} : { readyExprs: readyExprs.right }),
       ...(built.secret.length === 0 ? {} : { secret: built.secret }),

@@ -2,13 +2,14 @@
  * A stage's `sourceRef` -> the manifest files to render and the revision they
  * pin for this run (semantics.md section 1, step 3). ConfigMaps and Secrets are
  * read through the acting identity's client; Flux sources through their `status.artifact`,
- * downloaded and unpacked by the ArtifactFetcher.
+ * downloaded and unpacked by the ArtifactFetcher; any other kind is a producer, read
+ * through the ExternalArtifact that names it (findProducedArtifact).
  */
 import { Effect, Either, Predicate } from "effect"
 import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
 import type { KubeError } from "../kube/KubeError.ts"
-import type { KubeObject, ObjectKey } from "../kube/KubeObject.ts"
+import { type KubeObject, type ObjectKey, parseApiVersion } from "../kube/KubeObject.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"
@@ -19,10 +20,13 @@ import {
   selectSecretFiles,
 } from "../render/selectManifestFiles.ts"
 import { ArtifactFetcher, type ArtifactLimits, defaultArtifactLimits } from "./ArtifactFetcher.ts"
+import type { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
+import { EXTERNAL_ARTIFACT_KIND, findProducedArtifact } from "./findProducedArtifact.ts"
 
-/** The API version Flux source kinds are read at when `sourceRef.apiVersion` is unset. */
+/** The API version Flux source kinds (and producers) are read at when `sourceRef.apiVersion` is unset. */
 export const FLUX_SOURCE_API_VERSION = "source.toolkit.fluxcd.io/v1"
+const FLUX_SOURCE_GROUP = "source.toolkit.fluxcd.io"
 
 export const fluxSourceKinds: ReadonlySet<string> = new Set([
   "ExternalArtifact",
@@ -32,12 +36,28 @@ export const fluxSourceKinds: ReadonlySet<string> = new Set([
 ])
 
 export interface SourceRef {
+  /** Decoding defaults it to ExternalArtifact. */
   readonly kind: string
   readonly name: string
   /** Default: the StageSet's namespace. */
   readonly namespace?: string | undefined
-  /** Default: `v1` for ConfigMap/Secret, `source.toolkit.fluxcd.io/v1` for Flux kinds. */
+  /** Default: `v1` for ConfigMap/Secret, `source.toolkit.fluxcd.io/v1` for any other kind. */
   readonly apiVersion?: string | undefined
+}
+
+/** How a `sourceRef` is read: data of a ConfigMap/Secret, a Flux source's artifact, or a producer's. */
+export type SourceRoute = "data" | "flux" | "producer"
+
+/**
+ * ConfigMap and Secret are read directly; ExternalArtifact, and the other Flux source kinds
+ * in Flux's API group, carry their own `status.artifact`; any other kind (including a
+ * GitRepository of another group) is a producer, as in the Go implementation.
+ */
+export const routeOf = (ref: Pick<SourceRef, "kind" | "apiVersion">): SourceRoute => {
+  if (ref.kind === "ConfigMap" || ref.kind === "Secret") return "data"
+  if (ref.kind === EXTERNAL_ARTIFACT_KIND) return "flux"
+  const group = parseApiVersion(ref.apiVersion ?? FLUX_SOURCE_API_VERSION).group
+  return fluxSourceKinds.has(ref.kind) && group === FLUX_SOURCE_GROUP ? "flux" : "producer"
 }
 
 export interface ResolvedSource extends StageFiles {
@@ -45,9 +65,15 @@ export interface ResolvedSource extends StageFiles {
   readonly revision: string
   /** A Secret's content: no message may quote it (semantics.md section 9). */
   readonly sensitive?: boolean
+  /**
+   * `namespace/name` of the object the revision was read from (the ExternalArtifact for a
+   * producer): the key of `status.lastAttemptedRevisions`, as the Go implementation keys
+   * it. Absent for a local directory standing in for the source.
+   */
+  readonly from?: string
 }
 
-type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | KubeError
+type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | InvalidSpec | KubeError
 
 const stringField = (value: Record<string, unknown>, field: string): string | undefined => {
   const found = value[field]
@@ -92,6 +118,7 @@ const resolveData = (key: ObjectKey) =>
     return {
       ...selected,
       revision: contentRevision(selected.files),
+      from: `${key.namespace}/${key.name}`,
       ...(key.kind === "Secret" ? { sensitive: true } : {}),
     } satisfies ResolvedSource
   })
@@ -127,9 +154,15 @@ const artifactOf = (
   return { url, digest, revision: stringField(artifact, "revision") }
 }
 
-const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: ArtifactLimits) =>
+/** The files and revision of a Flux source's (or a producer's ExternalArtifact's) artifact. */
+const readArtifact = (object: KubeObject, path: string | undefined, limits: ArtifactLimits) =>
   Effect.gen(function* () {
-    const object = yield* readSource(key)
+    const key: ObjectKey = {
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? "",
+      name: object.metadata.name,
+    }
     const artifact = artifactOf(object)
     if ("problem" in artifact)
       return yield* new SourceNotReady({
@@ -152,6 +185,7 @@ const resolveArtifact = (key: ObjectKey, path: string | undefined, limits: Artif
     return {
       ...tree,
       revision: artifact.revision ?? artifact.digest ?? tree.revision,
+      from: `${key.namespace}/${key.name}`,
     } satisfies ResolvedSource
   })
 
@@ -171,10 +205,10 @@ export const sourceFromTree = (
 
 /**
  * Resolves one stage's source, as the stage's identity (`ActingClient`, semantics.md
- * section 9): a StageSet reads only what its ServiceAccount may read. A missing or
- * not-ready source is SourceNotReady
- * (retried later); a broken artifact ArtifactFailed; unusable files BuildFailed.
- * `path` only applies to Flux sources.
+ * section 9): a StageSet reads only what its ServiceAccount may read (a producer's
+ * ExternalArtifacts too). A missing or not-ready source is SourceNotReady (retried later);
+ * a broken artifact ArtifactFailed; unusable files BuildFailed; a producer several
+ * ExternalArtifacts name InvalidSpec. `path` only applies to artifacts.
  */
 export const resolveSource = (
   stageSetNamespace: string,
@@ -184,22 +218,25 @@ export const resolveSource = (
 ): Effect.Effect<ResolvedSource, ResolveError, ActingClient | ArtifactFetcher> => {
   const namespace = sourceRef.namespace ?? stageSetNamespace
   const { kind, name } = sourceRef
-  if (kind === "ConfigMap" || kind === "Secret")
-    return resolveData({ apiVersion: sourceRef.apiVersion ?? "v1", kind, namespace, name }).pipe(
-      Effect.withSpan("resolveSource", { attributes: { kind, namespace, name } }),
-    )
-  if (fluxSourceKinds.has(kind))
-    return resolveArtifact(
-      { apiVersion: sourceRef.apiVersion ?? FLUX_SOURCE_API_VERSION, kind, namespace, name },
-      path,
-      limits,
-    ).pipe(Effect.withSpan("resolveSource", { attributes: { kind, namespace, name } }))
-  return Effect.fail(
-    new SourceNotReady({
-      kind,
-      namespace,
-      name,
-      message: `unsupported source kind ${kind} (use ConfigMap, Secret, ${[...fluxSourceKinds].join(", ")})`,
-    }),
-  )
+  const apiVersion = sourceRef.apiVersion ?? FLUX_SOURCE_API_VERSION
+  const span = Effect.withSpan("resolveSource", { attributes: { kind, namespace, name } })
+  switch (routeOf(sourceRef)) {
+    case "data":
+      return resolveData({ apiVersion: sourceRef.apiVersion ?? "v1", kind, namespace, name }).pipe(
+        span,
+      )
+    case "flux":
+      return readSource({ apiVersion, kind, namespace, name }).pipe(
+        Effect.flatMap((object) => readArtifact(object, path, limits)),
+        span,
+      )
+    case "producer":
+      return findProducedArtifact(
+        { apiVersion, kind, namespace, name },
+        FLUX_SOURCE_API_VERSION,
+      ).pipe(
+        Effect.flatMap((object) => readArtifact(object, path, limits)),
+        span,
+      )
+  }
 }

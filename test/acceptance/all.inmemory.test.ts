@@ -4,11 +4,13 @@ import type { AcceptanceEnv } from "./harness/Env.ts"
 import { inMemoryFaults } from "./harness/faultInjector.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
+import { compatibility } from "./scenarios/compatibility.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
 import { crashRecovery } from "./scenarios/crashRecovery.ts"
 import { crdThenCr } from "./scenarios/crdThenCr.ts"
 import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
+import { goAdoption } from "./scenarios/goAdoption.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { lifecycle } from "./scenarios/lifecycle.ts"
 import { lostInventory } from "./scenarios/lostInventory.ts"
@@ -47,5 +49,7 @@ makeBeforeBreak(env)
 apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
+compatibility(env)
+goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)

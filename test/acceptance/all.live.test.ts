@@ -8,11 +8,13 @@ import { installCrds } from "./harness/installCrds.ts"
 import { secondControlPlane } from "./harness/secondControlPlane.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
+import { compatibility } from "./scenarios/compatibility.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
 import { crashRecovery } from "./scenarios/crashRecovery.ts"
 import { crdThenCr } from "./scenarios/crdThenCr.ts"
 import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
+import { goAdoption } from "./scenarios/goAdoption.ts"
 import { impersonation } from "./scenarios/impersonation.ts"
 import { inventoryBasics } from "./scenarios/inventoryBasics.ts"
 import { kubectlInterop } from "./scenarios/kubectlInterop.ts"
@@ -61,6 +63,8 @@ apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
 kubectlInterop(env)
+compatibility(env)
+goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)
 tenancyRbac(env)

@@ -41,16 +41,33 @@ const invalid: ReadonlyArray<{
   },
   { what: "no stages", spec: { stages: [] }, message: /spec\.stages/ },
   {
-    what: "65 stages",
-    spec: { stages: Array.from({ length: 65 }, (_, i) => stage(`s${i}`)) },
-    message: /spec\.stages: Too many/,
-  },
-  {
-    what: "an unknown source kind",
-    spec: { stages: [{ name: "app", sourceRef: { kind: "HelmChart", name: "x" } }] },
-    message: /sourceRef\.kind.*Unsupported value/,
+    what: "an onTimeout that is neither Hold nor Rollback",
+    spec: { onTimeout: "Retry", stages: [stage("app")] },
+    message: /spec\.onTimeout.*Unsupported value/,
   },
 ]
+
+const preAction = { pre: [{ name: "wait", wait: { duration: "1s" } }] }
+
+/** A StageSet as a user of the Go implementation writes it, with fields we refuse later. */
+const goStageSet = {
+  interval: "5m",
+  timeout: "1500us",
+  errorBudget: {
+    source: { prometheus: { address: "http://prometheus:9090", query: "slo:budget" } },
+    freezeThreshold: "0.1",
+  },
+  updateWindows: [{ type: "Deny", schedule: "0 17 * * 5", duration: "64h" }],
+  stages: [
+    ...Array.from({ length: 100 }, (_, i) => ({ name: `s${i}`, sourceRef: { name: `a${i}` } })),
+    {
+      name: "dashboards",
+      sourceRef: { apiVersion: "jaas.metio.wtf/v1", kind: "JsonnetSnippet", name: "dash" },
+      actions: preAction,
+      readyChecks: { checks: [{ kind: "Deployment", name: "web" }] },
+    },
+  ],
+}
 
 layer(LiveKubeClient, { excludeTestServices: true })(
   "CRD validation on a real API server",
@@ -76,6 +93,37 @@ layer(LiveKubeClient, { excludeTestServices: true })(
           expect(error.message, sample.what).toMatch(sample.message)
         }
       }),
+    )
+
+    it.scoped(
+      "accepts a StageSet written for the Go implementation and keeps every field of it",
+      () =>
+        Effect.gen(function* () {
+          const kube = yield* KubeClient
+          yield* installCrds
+          const ns = yield* testNamespace("crd-go")
+          const stored = yield* kube.apply(
+            {
+              apiVersion: "stages.metio.wtf/v1",
+              kind: "StageSet",
+              metadata: { name: "from-go", namespace: ns },
+              spec: goStageSet,
+            },
+            { fieldManager: "stageset-cluster-tests", force: false },
+          )
+          const spec = stored.spec as typeof goStageSet & {
+            stages: Array<{ sourceRef: { kind?: string } }>
+          }
+          // More than the 64 stages earlier versions allowed; kind defaulted by the API server.
+          expect(spec.stages).toHaveLength(101)
+          expect(spec.stages[0]?.sourceRef.kind).toBe("ExternalArtifact")
+          expect(spec.stages[100]?.sourceRef.kind).toBe("JsonnetSnippet")
+          // Fields we refuse as Unsupported are kept as written, not pruned.
+          expect(spec.errorBudget).toEqual(goStageSet.errorBudget)
+          expect(spec.updateWindows).toEqual(goStageSet.updateWindows)
+          expect(spec.stages[100]).toMatchObject({ actions: preAction })
+          expect(spec.timeout).toBe("1500us")
+        }),
     )
   },
 )

@@ -1,6 +1,7 @@
 import { type Duration, Effect } from "effect"
 import { deletionTiers } from "../../inventory/PrunePlan.ts"
 import type { Member } from "../../inventory/RecordPlan.ts"
+import { recordedEntries } from "../../inventory/StageRecord.ts"
 import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
 import type { ActingClient } from "../../kube/ActingClient.ts"
 import { KubeClient } from "../../kube/KubeClient.ts"
@@ -10,6 +11,7 @@ import { describeRef, keyOfRef } from "../describe.ts"
 import { TeardownFailed } from "../errors/TeardownFailed.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RunEvent } from "../RunEvent.ts"
+import { adoptLegacyShards } from "./adoptLegacyShards.ts"
 import { deleteIfOurs } from "./deleteIfOurs.ts"
 import { malformedEntryEvents } from "./malformedEntryEvents.ts"
 import { prunesDiscovered, readMembers } from "./readMembers.ts"
@@ -60,15 +62,18 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
   const store = yield* InventoryStore
   const config = yield* ReconcileConfig
   const events: Array<RunEvent> = []
-  const records = [...(yield* store.listStageSet(input.namespace, input.name))].sort(
-    (a, b) => b.position - a.position,
+  // Shards the Go implementation wrote are adopted first: the teardown then reads one record.
+  const { records: listed, events: adopted } = yield* adoptLegacyShards(
+    yield* store.listStageSet(input.namespace, input.name),
   )
+  events.push(...adopted)
+  const records = [...listed].sort((a, b) => b.position - a.position)
   if (records.length === 0) return { events, failure: undefined } satisfies TeardownResult
   events.push(...malformedEntryEvents(input.name, records, "released"))
   const others = new Set(
     (yield* store.listAll())
       .filter((r) => !(r.namespace === input.namespace && r.stageSet === input.name))
-      .flatMap((r) => r.shards.flatMap((s) => s.entries.map((e) => e.id))),
+      .flatMap((r) => recordedEntries(r).map((e) => e.id)),
   )
   // In a terminating namespace our ServiceAccount may already be gone: never block it forever.
   const namespaceTerminating = yield* kube

@@ -9,6 +9,7 @@ import { Readiness, type ReadinessJudge } from "../Readiness.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
 import type { StageSetView } from "../StageSetView.ts"
+import { readyCheckKeys } from "./readyCheckKeys.ts"
 
 /** The stage's verify timeout: readyChecks.timeout > stages[].timeout > spec.timeout > `fallback`. */
 export const stageTimeout = (
@@ -55,12 +56,7 @@ export const verifyStage = Effect.fn("verifyStage")(function* (
   const config = yield* ReconcileConfig
   const readiness = yield* Readiness
   const disableWait = rendered.stage.readyChecks?.disableWait === true
-  const checks: Array<ObjectKey> = (rendered.stage.readyChecks?.checks ?? []).map((c) => ({
-    apiVersion: c.apiVersion,
-    kind: c.kind,
-    name: c.name,
-    ...(c.namespace === undefined ? {} : { namespace: c.namespace }),
-  }))
+  const checks = yield* readyCheckKeys(stageSet.namespace, rendered.stage.readyChecks?.checks ?? [])
   const members = rendered.members.map((m) => keyOfObject(m.object))
   const waited = disableWait
     ? members.filter((key) => checksFor(rendered.readyExprs ?? [], key).length > 0)

@@ -26,6 +26,10 @@ export interface StatusInput {
   /** Undefined only when the stored records could not be read. */
   readonly inventoryMode: ModeReport | undefined
   readonly lastHandledReconcileAt: string | undefined
+  /** `status.lastAttemptedRevisions`: the revisions this run pinned, else the stored ones. */
+  readonly lastAttemptedRevisions: Readonly<Record<string, string>> | undefined
+  /** `status.lastAppliedRevisions`: the pinned ones of a run that ended Ready, else the stored ones. */
+  readonly lastAppliedRevisions: Readonly<Record<string, string>> | undefined
 }
 
 /** What the Ready (and Reconciling) message adds while the mode is being switched. */
@@ -94,6 +98,12 @@ export const buildStatus = (
       ? {}
       : { lastHandledReconcileAt: input.lastHandledReconcileAt }),
     conditions,
+    ...(input.lastAttemptedRevisions === undefined
+      ? {}
+      : { lastAttemptedRevisions: input.lastAttemptedRevisions }),
+    ...(input.lastAppliedRevisions === undefined
+      ? {}
+      : { lastAppliedRevisions: input.lastAppliedRevisions }),
     stages: input.stages,
   }
 }

@@ -4,6 +4,7 @@ import { decodeStageSet, StageSetStatus } from "../../../schemas/StageSet.ts"
 import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../inventory/Labels.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import type { StageSetView } from "../StageSetView.ts"
+import { unsupportedFields } from "../unsupportedFields.ts"
 import { parseReconcileStage, type ReconcileStageRequest } from "./reconcileStageRequest.ts"
 
 const decodeStatus = Schema.decodeUnknownOption(StageSetStatus)
@@ -64,5 +65,6 @@ export const viewOf = (object: KubeObject): Effect.Effect<StageSetView, InvalidO
       : { serviceAccountName: decoded.spec.serviceAccountName }),
     stages: decoded.spec.stages,
     reconcileStage: pendingStageRequest(object, statusOf(object)),
+    unsupported: unsupportedFields(decoded.spec),
   }))
 }

@@ -10,11 +10,19 @@ import { type LatestStageSet, writeStatus } from "./writeStageSet.ts"
 export interface StatusWriter {
   /** The status as this reconcile found it, decoded once. */
   readonly previous: StageSetStatus
-  /** Builds the status for `input` and writes it when it differs from what is stored. */
-  readonly write: (
-    input: Omit<StatusInput, "generation" | "lastHandledReconcileAt">,
-  ) => ReturnType<typeof writeStatus>
+  /**
+   * Builds the status for `input` and writes it when it differs from what is stored.
+   * `pinned`, the revisions of a run that got as far as rendering, become
+   * `lastAttemptedRevisions`, and `lastAppliedRevisions` once the run ends Ready; without
+   * them both stay as stored.
+   */
+  readonly write: (input: StatusWrite) => ReturnType<typeof writeStatus>
 }
+
+export type StatusWrite = Omit<
+  StatusInput,
+  "generation" | "lastHandledReconcileAt" | "lastAttemptedRevisions" | "lastAppliedRevisions"
+> & { readonly pinned?: Readonly<Record<string, string>> }
 
 /**
  * Status writes of one reconcile: every write carries the generation this reconcile read
@@ -31,12 +39,21 @@ export const makeStatusWriter = (
     live.metadata.annotations?.[RECONCILE_REQUESTED_AT] ?? previous.lastHandledReconcileAt
   return {
     previous,
-    write: (input) =>
+    write: ({ pinned, ...input }) =>
       Effect.flatMap(DateTime.now, (now) =>
         writeStatus(
           key,
           buildStatus(
-            { ...input, generation: live.metadata.generation, lastHandledReconcileAt: handled },
+            {
+              ...input,
+              generation: live.metadata.generation,
+              lastHandledReconcileAt: handled,
+              lastAttemptedRevisions: pinned ?? previous.lastAttemptedRevisions,
+              lastAppliedRevisions:
+                pinned !== undefined && input.outcome._tag === "Ready"
+                  ? pinned
+                  : previous.lastAppliedRevisions,
+            },
             previous.conditions ?? [],
             DateTime.formatIso(now),
           ),

@@ -1,6 +1,9 @@
 import { Duration, type Effect, Layer, type Scope } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
-import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
+import {
+  ArtifactFetcherInMemory,
+  type ArtifactServer,
+} from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
@@ -33,6 +36,7 @@ export type ScenarioServices =
   | ReconcileConfig
   | AppliedCache
   | ArtifactFetcher
+  | ArtifactServer
   | StageIdentity
   | Kustomize
   | Recorder

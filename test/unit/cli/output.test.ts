@@ -63,6 +63,25 @@ describe("inventoryViews", () => {
     expect(views[1]?.entries[0]).toMatchObject({ kind: "Namespace", namespace: "", name: "ops" })
   })
 
+  it("lists the entries of a shard the Go implementation wrote (no stagePosition)", () => {
+    const [view] = inventoryViews(
+      [
+        {
+          apiVersion: "stages.metio.wtf/v1",
+          kind: "StageInventory",
+          metadata: {
+            name: "ss-one-00-0123456789",
+            labels: { "stages.metio.wtf/stage": "one", "stages.metio.wtf/shard": "0" },
+          },
+          spec: { entries: [{ id: "ns_b_apps_Deployment", v: "apps/v1" }] },
+        },
+      ],
+      ["one"],
+    )
+    expect(view?.shards.map((s) => [s.name, s.entries])).toEqual([["ss-one-00-0123456789", 1]])
+    expect(view?.entries.map((e) => [e.kind, e.name])).toEqual([["Deployment", "b"]])
+  })
+
   it("reports the ApplySet of shard 0 when no entries are recorded", () => {
     const [view] = inventoryViews(
       [

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
-import { ArtifactFetcherInMemory } from "../../../layers/ArtifactFetcher.inMemory.ts"
+import {
+  ArtifactFetcherInMemory,
+  ArtifactServer,
+} from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
 import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
@@ -29,6 +32,8 @@ import {
   statusOf,
   yamlOf,
 } from "../../acceptance/harness/fixtures.ts"
+import { installFluxCrds } from "../../cluster/fixtures/fluxCrds.ts"
+import { sha256, tarGz } from "../layers/tarGz.ts"
 
 /** Events the controller recorded (a stand-in until an in-memory EventRecorder layer exists). */
 const events = Effect.runSync(Ref.make<ReadonlyArray<{ target: EventTarget; event: RunEvent }>>([]))
@@ -288,5 +293,59 @@ describe("Controller", () => {
       yield* eventually(isReady(ns, "late"))
       expect(yield* getObject(cmKey(ns, "m"))).toBeDefined()
     }).pipe(Effect.provide(testLayer(Duration.hours(1)))),
+  )
+
+  it.scopedLive(
+    "a StageSet naming a producer is reconciled as soon as an ExternalArtifact names that producer",
+    () =>
+      Effect.gen(function* () {
+        const ns = "apps"
+        yield* createNamespace(ns)
+        yield* installFluxCrds
+        yield* setStageSet(ns, "produced", [
+          {
+            name: "only",
+            source: "unused",
+            extra: {
+              sourceRef: { apiVersion: "jaas.metio.wtf/v1", kind: "JsonnetSnippet", name: "dash" },
+            },
+          },
+        ])
+        yield* Effect.forkScoped(asProcess(runController))
+        yield* eventually(
+          Effect.flatMap(statusOf(ns, "produced"), (s) =>
+            assert(
+              s?.conditions?.some((c) => c.type === "Ready" && c.reason === "SourceNotReady") ===
+                true,
+              "not failed yet",
+            ),
+          ),
+        )
+        // The producer publishes: only the ExternalArtifact's back-pointer links it to the
+        // StageSet (the hour-long failure backoff rules out a timed retry).
+        const url = "http://source.example/externalartifact/apps/dash.tar.gz"
+        const bytes = yield* tarGz([{ name: "m.yaml", content: yamlOf([configMap("m")]) }])
+        yield* (yield* ArtifactServer).register(url, bytes)
+        const kube = yield* KubeClient
+        const artifactKey = {
+          apiVersion: "source.toolkit.fluxcd.io/v1",
+          kind: "ExternalArtifact",
+          namespace: ns,
+          name: "dash-artifact",
+        }
+        yield* kube.create({
+          apiVersion: artifactKey.apiVersion,
+          kind: artifactKey.kind,
+          metadata: { name: artifactKey.name, namespace: ns },
+          spec: {
+            sourceRef: { apiVersion: "jaas.metio.wtf/v1", kind: "JsonnetSnippet", name: "dash" },
+          },
+        })
+        yield* (yield* InMemoryDriver).setStatus(artifactKey, {
+          artifact: { url, revision: "v1", digest: sha256(bytes) },
+        })
+        yield* eventually(isReady(ns, "produced"))
+        expect(yield* getObject(cmKey(ns, "m"))).toBeDefined()
+      }).pipe(Effect.provide(testLayer(Duration.hours(1)))),
   )
 })

@@ -6,6 +6,7 @@ import {
   sourceKey,
   sourceKeyOf,
   sourceKeysOf,
+  sourceKeysOfEvent,
   stageSetsFor,
 } from "../../../src/controller/SourceIndex.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
@@ -65,5 +66,38 @@ describe("SourceIndex", () => {
     index = removeStageSet(index, "apps/two")
     expect(stageSetsFor(index, a)).toEqual([])
     expect(stageSetsFor(index, sourceKey("v1", "ConfigMap", "apps", "nobody"))).toEqual([])
+  })
+
+  it("a sourceRef without kind is an ExternalArtifact; a producer is keyed as itself", () => {
+    expect(
+      sourceKeysOf(
+        stageSet("apps", [
+          { name: "my-app" },
+          { apiVersion: "jaas.metio.wtf/v1", kind: "JsonnetSnippet", name: "dash" },
+        ]),
+      ),
+    ).toEqual([
+      sourceKey("source.toolkit.fluxcd.io/v1", "ExternalArtifact", "apps", "my-app"),
+      sourceKey("jaas.metio.wtf/v1", "JsonnetSnippet", "apps", "dash"),
+    ])
+  })
+
+  it("a change of an ExternalArtifact concerns the readers of the producer it names", () => {
+    const artifact: KubeObject = {
+      apiVersion: "source.toolkit.fluxcd.io/v1",
+      kind: "ExternalArtifact",
+      metadata: { name: "dash-artifact", namespace: "apps" },
+      spec: {
+        sourceRef: { apiVersion: "jaas.metio.wtf/v1beta1", kind: "JsonnetSnippet", name: "dash" },
+      },
+    }
+    const producerKey = sourceKey("jaas.metio.wtf/v1", "JsonnetSnippet", "apps", "dash")
+    expect(sourceKeysOfEvent(artifact)).toEqual([sourceKeyOf(artifact), producerKey])
+    const index = setStageSet(emptySourceIndex, "apps/ss", [producerKey])
+    expect(sourceKeysOfEvent(artifact).flatMap((key) => stageSetsFor(index, key))).toEqual([
+      "apps/ss",
+    ])
+    // A ConfigMap, or an ExternalArtifact without a producer, concerns its own readers only.
+    expect(sourceKeysOfEvent({ ...artifact, spec: {} })).toEqual([sourceKeyOf(artifact)])
   })
 })

@@ -124,9 +124,10 @@ describe("generated CRDs", () => {
 
   it("let the API server reject duplicate stage names and bad counts", () => {
     const stages = at(openApi("StageSet"), "spec", "stages")
+    // At least one stage and no upper bound, as in the Go implementation.
+    expect(stages.maxItems).toBeUndefined()
     expect(stages).toMatchObject({
       minItems: 1,
-      maxItems: 64,
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["name"],
     })
@@ -150,16 +151,15 @@ describe("generated CRDs", () => {
       enum: ["Fail", "Recreate", "KeepExisting"],
     })
     expect(at(stage, "readyChecks", "disableWait").default).toBe(false)
-    expect(at(stage, "sourceRef", "kind").enum).toEqual([
-      "ConfigMap",
-      "Secret",
-      "ExternalArtifact",
-      "GitRepository",
-      "OCIRepository",
-      "Bucket",
-    ])
+    // Any kind: a producer kind is resolved to the ExternalArtifact that names it.
+    expect(at(stage, "sourceRef", "kind")).toMatchObject({ default: "ExternalArtifact" })
+    expect(at(stage, "sourceRef", "kind").enum).toBeUndefined()
     const duration = new RegExp(at(spec, "interval").pattern as string)
-    expect(["10m", "1h30m", "90s", "1m30s", "500ms"].every((d) => duration.test(d))).toBe(true)
+    expect(
+      ["10m", "1h30m", "90s", "1m30s", "500ms", "250us", "250µs", "10ns", "0"].every((d) =>
+        duration.test(d),
+      ),
+    ).toBe(true)
     expect(duration.test("10 minutes")).toBe(false)
   })
 

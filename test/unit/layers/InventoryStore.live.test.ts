@@ -5,6 +5,7 @@ import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.i
 import { entryOf } from "../../../src/inventory/EntryId.ts"
 import { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
+import { goShard } from "../../acceptance/harness/goInventory.ts"
 
 const entries = (n: number, from = 0) =>
   Array.from({ length: n }, (_, i) =>
@@ -85,6 +86,59 @@ describe("InventoryStore over the in-memory API", () => {
         const error = yield* Effect.flip(store.readStage(second))
         expect(error._tag).toBe("InventoryCollision")
         expect(error.message).toContain("belongs to StageSet a-b")
+      }).pipe(Effect.provide(layer)),
+  )
+
+  it.effect(
+    "adopts the Go implementation's shards: ours written with every entry before its are deleted",
+    () =>
+      Effect.gen(function* () {
+        const store = yield* InventoryStore
+        const kube = yield* KubeClient
+        const driver = yield* InMemoryDriver
+        // Its shards name their StageSet as owner (the garbage collector would take them otherwise).
+        const owner = yield* kube.create({
+          apiVersion: "stages.metio.wtf/v1",
+          kind: "StageSet",
+          metadata: { name: "ss", namespace: "app" },
+          spec: { stages: [{ name: "s", sourceRef: { name: "src" } }] },
+        })
+        const goShards = [0, 1].map((index) =>
+          goShard({
+            namespace: "app",
+            stageSet: "ss",
+            stageSetUid: owner.metadata.uid ?? "",
+            stage: "s",
+            index,
+            position: 0,
+            entries: entries(3, index * 3),
+          }),
+        )
+        for (const shard of goShards) yield* kube.create(shard)
+        const found = yield* store.readStage(ref)
+        expect(found.shards).toEqual([])
+        expect(found.legacy?.map((s) => s.name)).toEqual(goShards.map((s) => s.metadata.name))
+        yield* driver.clearLogs
+        const adopted = yield* store.adoptStage(found, 5)
+        expect(adopted.shards.map((s) => s.entries.length)).toEqual([5, 1])
+        expect(adopted.legacy).toBeUndefined()
+        // Make before break: both of ours written, then both of its deleted.
+        expect((yield* shardWrites).map((w) => `${w.verb} ${w.key.name}`)).toEqual([
+          "apply ss-s-0",
+          "apply ss-s-1",
+          ...goShards.map((s) => `delete ${s.metadata.name}`),
+        ])
+        const stored = yield* store.readStage(ref)
+        expect(stored.legacy).toBeUndefined()
+        expect(stored.shards.flatMap((s) => s.entries)).toEqual(entries(6))
+        // Ours carry no owner reference, as every shard of ours.
+        const shard0 = yield* kube.get({
+          apiVersion: "stages.metio.wtf/v1",
+          kind: "StageInventory",
+          namespace: "app",
+          name: "ss-s-0",
+        })
+        expect(shard0.metadata.ownerReferences).toBeUndefined()
       }).pipe(Effect.provide(layer)),
   )
 })

@@ -304,10 +304,13 @@ describe("resolveSource: Flux sources", () => {
     }).pipe(Effect.provide(TestLayer)),
   )
 
-  it.effect("an unsupported kind is SourceNotReady with the supported kinds", () =>
+  it.effect("another kind is a producer: SourceNotReady while no ExternalArtifact names it", () =>
     Effect.gen(function* () {
       const error = yield* Effect.flip(resolveSource("payments", { kind: "HelmChart", name: "x" }))
-      expect(error.message).toMatch(/^unsupported source kind HelmChart/)
+      expect(error._tag).toBe("SourceNotReady")
+      expect(error.message).toBe(
+        "no ExternalArtifact in namespace payments names HelmChart payments/x (source.toolkit.fluxcd.io) in its spec.sourceRef (yet)",
+      )
     }).pipe(Effect.provide(TestLayer)),
   )
 })

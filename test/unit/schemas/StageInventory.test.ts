@@ -70,7 +70,15 @@ describe("StageInventory", () => {
         "StageInventory payments/payments-application-0 is invalid: spec.stagePosition:",
       )
       expect(yield* rejection(withSpec({ stagePosition: 1.5 }))).toContain("spec.stagePosition:")
-      expect(yield* rejection(withSpec({}))).toContain("spec.stagePosition: is missing")
+    }),
+  )
+
+  it.effect("reads an absent position as 0, as the Go implementation writes its first stage", () =>
+    Effect.gen(function* () {
+      const decoded = yield* decodeStageInventory(
+        withSpec({ entries: [{ id: "payments_web_apps_Deployment", v: "apps/v1" }] }),
+      )
+      expect(decoded.spec.stagePosition).toBe(0)
     }),
   )
 

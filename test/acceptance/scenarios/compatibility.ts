@@ -1,0 +1,257 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { API_VERSION, FINALIZER } from "../../../src/inventory/Labels.ts"
+import type { KubeObject } from "../../../src/kube/KubeObject.ts"
+import { installFluxCrds } from "../../cluster/fixtures/fluxCrds.ts"
+import { type AcceptanceEnv, scenarioLayer } from "../harness/Env.ts"
+import {
+  applyAsUser,
+  cmKey,
+  configMap,
+  createNamespace,
+  getObject,
+  reconcile,
+  setSource,
+  setStageSet,
+  shardsOf,
+  uniqueName,
+  yamlOf,
+} from "../harness/fixtures.ts"
+import { publishArtifact } from "../harness/fluxArtifacts.ts"
+
+const stageSetKey = (namespace: string, name: string) => ({
+  apiVersion: API_VERSION,
+  kind: "StageSet",
+  namespace,
+  name,
+})
+
+/** A StageSet with exactly this spec, as a user of the Go implementation writes it. */
+const writeStageSet = (namespace: string, name: string, spec: Record<string, unknown>) =>
+  applyAsUser({ apiVersion: API_VERSION, kind: "StageSet", metadata: { name, namespace }, spec })
+
+interface GoStatus {
+  readonly lastAttemptedRevisions?: Record<string, string>
+  readonly lastAppliedRevisions?: Record<string, string>
+  readonly conditions?: ReadonlyArray<{
+    type: string
+    status: string
+    reason: string
+    message: string
+  }>
+}
+
+const statusOf = (namespace: string, name: string) =>
+  Effect.map(getObject(stageSetKey(namespace, name)), (o) => o?.status as GoStatus | undefined)
+
+const reasons = (events: ReadonlyArray<{ readonly reason: string }>) => events.map((e) => e.reason)
+
+/**
+ * S25 (api.md, "Compatibility with the public Go implementation"), the parts about
+ * sources, status, Events and unsupported fields. Mode-independent: run in hybrid.
+ */
+export const compatibility = (env: AcceptanceEnv) =>
+  describe(`S25 a StageSet written for the Go implementation [${env.name}]`, () => {
+    const layer = () => scenarioLayer(env.kube(), { mode: "hybrid" })
+
+    it.live(
+      "S25: as its docs write it (sourceRef without kind, a producer): Ready, its revisions in status, a Succeeded Event on the transition to Ready",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s25")
+          yield* createNamespace(ns)
+          yield* installFluxCrds
+          const platform = yield* publishArtifact({
+            namespace: ns,
+            name: "platform-manifests",
+            revision: "main@sha1:1111111",
+            objects: [configMap("platform-config")],
+          })
+          const snippet = {
+            apiVersion: "jaas.metio.wtf/v1",
+            kind: "JsonnetSnippet",
+            name: "dashboards",
+          }
+          // The producer publishes an ExternalArtifact whose spec.sourceRef names it.
+          const dashboards = yield* publishArtifact({
+            namespace: ns,
+            name: "dashboards-rendered",
+            revision: "sha256:2222222",
+            objects: [configMap("dashboards")],
+            sourceRef: snippet,
+          })
+          yield* writeStageSet(ns, "my-app", {
+            stages: [
+              { name: "platform", sourceRef: { name: "platform-manifests" } },
+              { name: "dashboards", sourceRef: snippet },
+            ],
+          })
+
+          const first = yield* reconcile(ns, "my-app")
+          expect(first.outcome).toEqual({ _tag: "Ready" })
+          expect(first.events).toContainEqual({
+            type: "Normal",
+            reason: "Succeeded",
+            message: "2 stages applied",
+          })
+          expect(yield* getObject(cmKey(ns, "platform-config"))).toBeDefined()
+          expect(yield* getObject(cmKey(ns, "dashboards"))).toBeDefined()
+          const revisions = {
+            [`${ns}/${platform.name}`]: platform.revision,
+            [`${ns}/${dashboards.name}`]: dashboards.revision,
+          }
+          const status = yield* statusOf(ns, "my-app")
+          expect(status?.lastAttemptedRevisions).toEqual(revisions)
+          expect(status?.lastAppliedRevisions).toEqual(revisions)
+
+          // Ready again: no transition, no second Succeeded Event.
+          const again = yield* reconcile(ns, "my-app")
+          expect(again.outcome).toEqual({ _tag: "Ready" })
+          expect(reasons(again.events)).not.toContain("Succeeded")
+
+          // A second ExternalArtifact names the producer: which one is meant cannot be told.
+          yield* publishArtifact({
+            namespace: ns,
+            name: "dashboards-copy",
+            revision: "sha256:3333333",
+            objects: [configMap("dashboards")],
+            sourceRef: snippet,
+          })
+          const ambiguous = yield* reconcile(ns, "my-app")
+          expect(ambiguous.outcome).toMatchObject({
+            _tag: "Failed",
+            failure: { reason: "InvalidSpec" },
+          })
+          // Nothing was pinned by a run that could not render: both maps stay as they were.
+          const held = yield* statusOf(ns, "my-app")
+          expect(held?.lastAttemptedRevisions).toEqual(revisions)
+          expect(held?.lastAppliedRevisions).toEqual(revisions)
+
+          // Fixed: Ready again, which is a transition, so Succeeded once more.
+          yield* publishArtifact({
+            namespace: ns,
+            name: "dashboards-copy",
+            revision: "sha256:3333333",
+            objects: [configMap("dashboards")],
+            sourceRef: { ...snippet, name: "other-snippet" },
+          })
+          const fixed = yield* reconcile(ns, "my-app")
+          expect(fixed.outcome).toEqual({ _tag: "Ready" })
+          expect(reasons(fixed.events)).toContain("Succeeded")
+        }).pipe(Effect.provide(layer())),
+    )
+
+    it.live(
+      "S25: readyChecks.checks as it reads them: no apiVersion (the served one), namespace the StageSet's",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s25r")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("app")]) })
+          // Made by someone else; the stage waits for it without naming version or namespace.
+          yield* applyAsUser({
+            ...configMap("made-elsewhere"),
+            metadata: { name: "made-elsewhere", namespace: ns },
+          })
+          yield* setStageSet(ns, "ss", [
+            {
+              name: "app",
+              source: "src",
+              extra: {
+                readyChecks: {
+                  timeout: "20s",
+                  checks: [
+                    { kind: "ConfigMap", name: "made-elsewhere" },
+                    { kind: "Namespace", name: ns },
+                  ],
+                },
+              },
+            },
+          ])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+        }).pipe(Effect.provide(layer())),
+    )
+
+    it.live(
+      "S25: errorBudget and stage actions are refused as Unsupported naming the fields, kept in the spec, nothing applied",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s25u")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("never")]) })
+          const errorBudget = {
+            source: { prometheus: { address: "http://prometheus:9090", query: "slo:budget" } },
+            freezeThreshold: "0.1",
+          }
+          yield* writeStageSet(ns, "gated", {
+            errorBudget,
+            stages: [
+              {
+                name: "app",
+                sourceRef: { kind: "ConfigMap", name: "src" },
+                actions: { pre: [{ name: "wait", wait: { duration: "1s" } }] },
+              },
+            ],
+          })
+          const report = yield* reconcile(ns, "gated")
+          const message =
+            "spec.errorBudget, spec.stages[0].actions are not supported by this controller"
+          expect(report.outcome).toEqual({
+            _tag: "Failed",
+            failure: { reason: "Unsupported", message, stalled: true },
+          })
+          expect(report.events).toContainEqual({ type: "Warning", reason: "Unsupported", message })
+          const status = yield* statusOf(ns, "gated")
+          expect(status?.conditions).toContainEqual(
+            expect.objectContaining({ type: "Ready", status: "False", reason: "Unsupported" }),
+          )
+          expect(status?.conditions).toContainEqual(
+            expect.objectContaining({ type: "Stalled", status: "True", reason: "Unsupported" }),
+          )
+          // Nothing applied, nothing recorded, no finalizer to hold a delete.
+          expect(yield* getObject(cmKey(ns, "never"))).toBeUndefined()
+          expect(yield* shardsOf(ns, "gated")).toEqual([])
+          const stored = (yield* getObject(stageSetKey(ns, "gated"))) as KubeObject
+          expect(stored.metadata.finalizers ?? []).not.toContain(FINALIZER)
+          // The API server kept the fields: a structural CRD would have pruned them silently.
+          expect((stored.spec as { errorBudget?: unknown }).errorBudget).toEqual(errorBudget)
+        }).pipe(Effect.provide(layer())),
+    )
+
+    it.live(
+      "S25: a running StageSet that gains an unsupported field prunes nothing until it is removed again",
+      () =>
+        Effect.gen(function* () {
+          const ns = uniqueName("s25p")
+          yield* createNamespace(ns)
+          yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("keep"), configMap("drop")]) })
+          yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }])
+          expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+
+          yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("keep"), configMap("new")]) })
+          yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }], {
+            rollbackOnFailure: true,
+          })
+          const refused = yield* reconcile(ns, "ss")
+          expect(refused.outcome).toMatchObject({
+            _tag: "Failed",
+            failure: {
+              reason: "Unsupported",
+              message: "spec.rollbackOnFailure is not supported by this controller",
+            },
+          })
+          expect(yield* getObject(cmKey(ns, "drop"))).toBeDefined()
+          expect(yield* getObject(cmKey(ns, "new"))).toBeUndefined()
+
+          // rollbackOnFailure: false asks for what this controller always does.
+          yield* setStageSet(ns, "ss", [{ name: "app", source: "src" }], {
+            rollbackOnFailure: false,
+          })
+          const back = yield* reconcile(ns, "ss")
+          expect(back.outcome).toEqual({ _tag: "Ready" })
+          expect(reasons(back.events)).toContain("Succeeded")
+          expect(yield* getObject(cmKey(ns, "drop"))).toBeUndefined()
+          expect(yield* getObject(cmKey(ns, "new"))).toBeDefined()
+        }).pipe(Effect.provide(layer())),
+    )
+  })
