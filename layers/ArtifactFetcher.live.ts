@@ -1,13 +1,25 @@
 import { HttpClient, type HttpClientError } from "@effect/platform"
 import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Layer, Schedule, Stream } from "effect"
+import {
+  type AllowArtifactHosts,
+  noArtifactHostsAllowed,
+} from "../src/artifact/AllowArtifactHosts.ts"
+import { ArtifactHostRefused } from "../src/artifact/ArtifactHostRefused.ts"
+import { checkArtifactUrl } from "../src/artifact/artifactUrlPolicy.ts"
 import { ArtifactFetcher, type ArtifactLimits } from "../src/programs/ArtifactFetcher.ts"
 import { ArtifactFailed } from "../src/programs/errors/sourceErrors.ts"
+import { guardedLookup } from "./artifact/guardedLookup.ts"
 import { checkArtifact, formatBytes } from "./artifact/unpackArtifact.ts"
 
 export interface ArtifactFetcherLiveOptions {
   /** Bound on one whole download (all retries included). Default 2 minutes. */
   readonly timeout?: Duration.DurationInput
+  /**
+   * `--allow-artifact-hosts`: hosts and addresses that may be dialled although they are
+   * loopback, link-local, unspecified or metadata addresses. Default: none.
+   */
+  readonly allowHosts?: AllowArtifactHosts
 }
 
 /** Retries of one download on transient HTTP outcomes (connection errors, 408, 429, 5xx). */
@@ -21,7 +33,11 @@ const describeHttpError = (error: HttpClientError.HttpClientError): string =>
     : `download failed: ${error.message}`
 
 /** Reads the body, refusing to hold more than the compressed cap even when Content-Length lies or is absent. */
-const download = (client: HttpClient.HttpClient, url: string, limits: ArtifactLimits) =>
+const download = (
+  client: HttpClient.HttpClient.With<HttpClientError.HttpClientError | ArtifactHostRefused>,
+  url: string,
+  limits: ArtifactLimits,
+) =>
   client.get(url).pipe(
     Effect.flatMap((response) => {
       const tooBig = new ArtifactFailed({
@@ -45,19 +61,46 @@ const download = (client: HttpClient.HttpClient, url: string, limits: ArtifactLi
     Effect.catchTag("RequestError", "ResponseError", (error) =>
       Effect.fail(new ArtifactFailed({ url, message: describeHttpError(error) })),
     ),
+    Effect.catchTag("ArtifactHostRefused", (refused) =>
+      Effect.fail(new ArtifactFailed({ url, message: refused.message })),
+    ),
   )
 
-/** An ArtifactFetcher over HTTP; source-controller serves artifacts over plain HTTP inside the cluster. */
-export const makeArtifactFetcherLive = (options: ArtifactFetcherLiveOptions = {}) =>
+/**
+ * A refusal from the dial-time lookup arrives as a transport error, which the retry
+ * below would take for a network hiccup; unwrapped first, it fails the fetch at once.
+ */
+const refusalOf = (error: HttpClientError.HttpClientError) =>
+  error._tag === "RequestError" && error.cause instanceof ArtifactHostRefused
+    ? error.cause
+    : undefined
+
+/**
+ * An ArtifactFetcher over HTTP; source-controller serves artifacts over plain HTTP inside
+ * the cluster. The client must dial through `guardedLookup` (ArtifactFetcherLive does).
+ * Redirects are not followed (a 3xx is a failed download), so a redirect cannot lead
+ * past the address checks either.
+ */
+const makeArtifactFetcherLive = (options: ArtifactFetcherLiveOptions) =>
   Effect.gen(function* () {
+    const allow = options.allowHosts ?? noArtifactHostsAllowed
     const client = (yield* HttpClient.HttpClient).pipe(
       HttpClient.filterStatusOk,
+      HttpClient.transformResponse(
+        Effect.catchIf(
+          (error): error is HttpClientError.RequestError => refusalOf(error) !== undefined,
+          (error) => Effect.fail(refusalOf(error)!),
+        ),
+      ),
       HttpClient.retryTransient({ schedule: artifactDownloadRetry }),
     )
     const timeout = Duration.decode(options.timeout ?? "2 minutes")
     return ArtifactFetcher.of({
-      fetch: (url, digest, limits) =>
-        download(client, url, limits).pipe(
+      fetch: (url, digest, limits) => {
+        const refused = checkArtifactUrl(url, allow)
+        if (refused !== undefined)
+          return Effect.fail(new ArtifactFailed({ url, message: refused.message }))
+        return download(client, url, limits).pipe(
           Effect.timeoutFail({
             duration: timeout,
             onTimeout: () =>
@@ -68,14 +111,21 @@ export const makeArtifactFetcherLive = (options: ArtifactFetcherLiveOptions = {}
           }),
           Effect.flatMap((bytes) => checkArtifact(url, bytes, digest, limits)),
           Effect.withSpan("ArtifactFetcher.fetch", { attributes: { url } }),
-        ),
+        )
+      },
     })
   })
 
-/** The Live layer over any HttpClient (tests can hand it a mock client). */
-export const ArtifactFetcherLiveWithoutClient = (options: ArtifactFetcherLiveOptions = {}) =>
-  Layer.effect(ArtifactFetcher, makeArtifactFetcherLive(options))
-
-/** The Live layer with Node's HTTP client. */
+/**
+ * The Live layer with Node's HTTP client, over agents of its own whose DNS lookup refuses
+ * what `--allow-artifact-hosts` does not let through (layers/artifact/guardedLookup.ts).
+ */
 export const ArtifactFetcherLive = (options: ArtifactFetcherLiveOptions = {}) =>
-  ArtifactFetcherLiveWithoutClient(options).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  Layer.effect(ArtifactFetcher, makeArtifactFetcherLive(options)).pipe(
+    Layer.provide(NodeHttpClient.layerWithoutAgent),
+    Layer.provide(
+      NodeHttpClient.makeAgentLayer({
+        lookup: guardedLookup(options.allowHosts ?? noArtifactHostsAllowed),
+      }),
+    ),
+  )

@@ -118,7 +118,7 @@ const servicesOver = (
     AppliedCacheMemory,
     ReadinessKube(),
     EventRecorderKube({ instance: who.identity }),
-    ArtifactFetcherLive({ timeout: Duration.minutes(2) }),
+    ArtifactFetcherLive({ timeout: Duration.minutes(2), allowHosts: flags.allowArtifactHosts }),
     StageIdentityImpersonating.pipe(Layer.provide(config)),
     kustomizeLayer(flags.kustomizePath),
   ).pipe(Layer.provideMerge(kube))

@@ -16,7 +16,6 @@ import {
   cacheKey,
   type Informer,
   type InformerEvent,
-  identityOnly,
   makeInformer,
   metadataOnly,
 } from "./Informer.ts"
@@ -40,6 +39,7 @@ import {
 } from "./SourceIndex.ts"
 import { shardChanged, stageSetChanged } from "./stageSetChanged.ts"
 import { makeWorkQueue, type WorkQueue } from "./WorkQueue.ts"
+import { watchCoreSource } from "./watchCoreSource.ts"
 import { watchFluxKind } from "./watchFluxKind.ts"
 
 const STAGE_SETS = { apiVersion: API_VERSION, kind: STAGE_SET_KIND }
@@ -71,7 +71,9 @@ const runInformer = <R>(
  *   them (an index kept from the StageSet informer; a sourceRef's namespace defaults to the
  *   StageSet's). A Flux kind is watched only when discovery serves it at
  *   `source.toolkit.fluxcd.io/v1` when the controller starts: Flux installed later is not
- *   noticed until a restart (its StageSets still reconcile on their interval).
+ *   noticed until a restart (its StageSets still reconcile on their interval). A source
+ *   kind the controller may not list and watch (Secrets under the multi-tenancy chart
+ *   profile) is not watched either, with the same consequence (see mayListAndWatch).
  * - `--watch-namespaces`: one list+watch per namespace for each kind; empty = cluster-wide.
  *   Sources outside the watched namespaces are only picked up on the interval.
  *
@@ -149,13 +151,8 @@ export const runController = Effect.scoped(
           { discard: true },
         )
       })
-    for (const kind of ["ConfigMap", "Secret"]) {
-      const sources = yield* makeInformer(
-        { apiVersion: "v1", kind },
-        { namespaces, transform: identityOnly },
-      )
-      yield* runInformer(sources, enqueueReaders)
-    }
+    for (const kind of ["ConfigMap", "Secret"] as const)
+      yield* Effect.forkScoped(watchCoreSource(kind, namespaces, enqueueReaders))
     for (const kind of fluxSourceKinds)
       yield* Effect.forkScoped(
         watchFluxKind(kind, namespaces, (event) =>

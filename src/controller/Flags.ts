@@ -1,6 +1,11 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Duration, Effect, Either, type Option, Schema } from "effect"
 import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import {
+  type AllowArtifactHosts,
+  noArtifactHostsAllowed,
+  parseAllowArtifactHosts,
+} from "../artifact/AllowArtifactHosts.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
 import { goBoolean, goBooleanSpellings } from "./goFlags.ts"
 
@@ -34,6 +39,8 @@ export interface ControllerFlags {
   readonly noCrossNamespaceRefs: boolean
   /** None: `kustomize` on PATH, else the cached build of hack/build-kustomize.sh. */
   readonly kustomizePath: Option.Option<string>
+  /** `--allow-artifact-hosts`: exceptions to the artifact fetcher's address checks. */
+  readonly allowArtifactHosts: AllowArtifactHosts
 }
 
 const atLeastOne = (name: string) =>
@@ -189,13 +196,26 @@ export const controllerOptions = Options.all({
   ),
   noCrossNamespaceRefs: Options.boolean("no-cross-namespace-refs").pipe(
     Options.withDescription(
-      "Refuse (InvalidSpec) a sourceRef or substituteFrom in another namespace than the StageSet's.",
+      "Refuse (InvalidSpec) a sourceRef in another namespace than the StageSet's (postBuild.substituteFrom is always read in the StageSet's own).",
     ),
   ),
   kustomizePath: Options.file("kustomize-path", { exists: "yes" }).pipe(
     Options.optional,
     Options.withDescription(
       "The kustomize binary that builds kustomizations (default: kustomize on PATH, as in the image).",
+    ),
+  ),
+  allowArtifactHosts: Options.text("allow-artifact-hosts").pipe(
+    Options.mapEffect((text) =>
+      Either.match(parseAllowArtifactHosts(text.split(",")), {
+        onLeft: (why) =>
+          Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--allow-artifact-hosts: ${why}`))),
+        onRight: Effect.succeed,
+      }),
+    ),
+    Options.withDefault(noArtifactHostsAllowed),
+    Options.withDescription(
+      "Comma-separated host names, IP addresses and CIDR ranges an artifact URL may reach although they are loopback, link-local, unspecified or cloud-metadata addresses (default: none).",
     ),
   ),
 }) satisfies Options.Options<ControllerFlags>

@@ -64,6 +64,8 @@ export const runProcess = (flags: ControllerFlags) =>
         leaderElect,
         metrics: Option.match(metricsAddress, { onNone: () => "off", onSome: formatBindAddress }),
         probes: Option.match(probeAddress, { onNone: () => "off", onSome: formatBindAddress }),
+        // Exceptions to a security check belong in the first line an operator reads.
+        allowArtifactHosts: flags.allowArtifactHosts.entries.join(",") || "none",
       }),
     )
 

@@ -4,10 +4,12 @@ import type { KubeError } from "../kube/KubeError.ts"
 import { FLUX_SOURCE_API_VERSION } from "../programs/resolveSource.ts"
 import { fluxSourceSummary } from "./fluxSourceSummary.ts"
 import { type InformerEvent, informerReconnectSchedule, makeInformer } from "./Informer.ts"
+import { logSourceKindNotWatched, mayListAndWatch } from "./mayListAndWatch.ts"
 
 /**
- * Watches one Flux source kind if the cluster serves it; discovery errors other than
- * "not served" are retried with the informer's reconnect backoff.
+ * Watches one Flux source kind if the cluster serves it and the controller may list and
+ * watch it; discovery errors other than "not served" are retried with the informer's
+ * reconnect backoff.
  */
 export const watchFluxKind = (
   kind: string,
@@ -33,13 +35,16 @@ export const watchFluxKind = (
             Effect.annotateLogs({ kind, apiVersion: FLUX_SOURCE_API_VERSION }),
           ),
         onSuccess: () =>
-          Effect.flatMap(
-            makeInformer(
-              { apiVersion: FLUX_SOURCE_API_VERSION, kind },
-              { namespaces, transform: fluxSourceSummary },
-            ),
-            (informer) => Stream.runForEach(informer.events, handle),
-          ),
+          Effect.gen(function* () {
+            const source = { apiVersion: FLUX_SOURCE_API_VERSION, kind }
+            if (!(yield* mayListAndWatch(source, namespaces)))
+              return yield* logSourceKindNotWatched(source)
+            const informer = yield* makeInformer(source, {
+              namespaces,
+              transform: fluxSourceSummary,
+            })
+            yield* Stream.runForEach(informer.events, handle)
+          }),
       }),
     ),
   )

@@ -1,48 +1,18 @@
-import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises"
-import { tmpdir } from "node:os"
+import { chmod, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
 import { KubeConfig } from "@kubernetes/client-node"
-import { ConfigProvider, Duration, Effect, Layer } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { inject } from "vitest"
 import { makeKubeClientLive } from "../../layers/KubeClient.live.ts"
 import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
-import { eventually, LiveKubeClient, testNamespace } from "./support.ts"
-
-const tempDir = Effect.acquireRelease(
-  Effect.promise(() => mkdtemp(join(tmpdir(), "stageset-auth-"))),
-  (dir) => Effect.promise(() => rm(dir, { recursive: true, force: true })),
-)
-
-/** The run's kubeconfig with its user replaced, written to `dir`. */
-const kubeconfigWithUser = (dir: string, user: Record<string, unknown>) =>
-  Effect.promise(async () => {
-    const admin = new KubeConfig()
-    admin.loadFromFile(inject("kubeconfig"))
-    const cluster = admin.getCurrentCluster()!
-    const config = {
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [
-        {
-          name: "c",
-          cluster: {
-            server: cluster.server,
-            ...(cluster.caFile ? { "certificate-authority": cluster.caFile } : {}),
-            ...(cluster.caData ? { "certificate-authority-data": cluster.caData } : {}),
-            ...(cluster.skipTLSVerify ? { "insecure-skip-tls-verify": true } : {}),
-          },
-        },
-      ],
-      users: [{ name: "u", user }],
-      contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
-      "current-context": "ctx",
-    }
-    const path = join(dir, `kubeconfig-${Object.keys(user).join("-")}`)
-    await writeFile(path, JSON.stringify(config))
-    return path
-  })
+import {
+  kubeconfigWithUser,
+  serviceAccountToken,
+  tempDir,
+} from "./fixtures/serviceAccountKubeconfig.ts"
+import { LiveKubeClient, testNamespace } from "./support.ts"
 
 const clientFor = (path: string) =>
   Effect.flatMap(loadKubeConfig({ kubeconfigPath: path, homeConfig: false }), ({ kubeconfig }) =>
@@ -59,29 +29,7 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: authentic
         kind: "ServiceAccount",
         metadata: { name: "robot", namespace: ns },
       })
-      // A legacy token Secret: the serviceaccount-token controller fills in the token.
-      yield* kube.create({
-        apiVersion: "v1",
-        kind: "Secret",
-        type: "kubernetes.io/service-account-token",
-        metadata: {
-          name: "robot-token",
-          namespace: ns,
-          annotations: { "kubernetes.io/service-account.name": "robot" },
-        },
-      })
-      const token = yield* eventually(
-        Effect.flatMap(
-          kube.get({ apiVersion: "v1", kind: "Secret", namespace: ns, name: "robot-token" }),
-          (s) => {
-            const data = (s.data ?? {}) as Record<string, string>
-            return data.token
-              ? Effect.succeed(Buffer.from(data.token, "base64").toString("utf8"))
-              : Effect.fail("no token yet")
-          },
-        ),
-        Duration.seconds(30),
-      )
+      const token = yield* serviceAccountToken(ns, "robot")
       const dir = yield* tempDir
       const identity = `system:serviceaccount:${ns}:robot`
 

@@ -53,7 +53,12 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: discovery
         plural: "deployments",
         namespaced: true,
         hasStatus: true,
+        verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
       })
+      // A create-only kind says so: the rebuild's label search must not list it.
+      expect(
+        (yield* kube.discover("authorization.k8s.io/v1", "SubjectAccessReview")).verbs,
+      ).toEqual(["create"])
       expect(yield* kube.discover("v1", "Namespace")).toMatchObject({
         plural: "namespaces",
         namespaced: false,

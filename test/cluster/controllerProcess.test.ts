@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, type Scope } from "effect"
+import { Duration, Effect } from "effect"
 import { beforeAll } from "vitest"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
@@ -19,16 +19,13 @@ import {
 } from "../acceptance/harness/fixtures.ts"
 import { installCrds } from "../acceptance/harness/installCrds.ts"
 import { managedByController, orphans } from "../acceptance/harness/invariants.ts"
-import { httpGet, startController, waitHealthy } from "./process/controllerProcess.ts"
-import { eventually, LiveKubeClient } from "./support.ts"
+import { httpGet, runLive, startController, waitHealthy } from "./process/controllerProcess.ts"
+import { eventually } from "./support.ts"
 
 /**
  * The controller binary (`node src/main.ts`, as the container runs it) against the real API
  * server: nobody calls reconcile here; the process watches, queues and reconciles on its own.
  */
-
-const run = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
-  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
 
 const readyOf = (namespace: string, name: string) =>
   Effect.map(statusOf(namespace, name), (s) => s?.conditions?.find((c) => c.type === "Ready"))
@@ -47,13 +44,13 @@ const maps = (names: ReadonlyArray<string>) => yamlOf(names.map((n) => configMap
 const exists = (namespace: string, name: string) =>
   Effect.map(getObject(cmKey(namespace, name)), (o) => o !== undefined)
 
-beforeAll(() => run(installCrds), 120_000)
+beforeAll(() => runLive(installCrds), 120_000)
 
 describe("the controller process", () => {
   it(
     "takes a StageSet from nothing to Ready, prunes on change, tears down on delete",
     () =>
-      run(
+      runLive(
         Effect.gen(function* () {
           const kube = yield* KubeClient
           const ns = uniqueName("proc")
@@ -151,7 +148,7 @@ describe("the controller process", () => {
   it(
     "converges after being killed in the middle of a reconcile and restarted",
     () =>
-      run(
+      runLive(
         Effect.gen(function* () {
           const ns = uniqueName("kill")
           yield* createNamespace(ns)
@@ -234,7 +231,7 @@ describe("leader election between two processes", () => {
   it(
     "only the leader reconciles; the other takes over when the leader is killed",
     () =>
-      run(
+      runLive(
         Effect.gen(function* () {
           const ns = uniqueName("lease")
           yield* createNamespace(ns)

@@ -13,6 +13,7 @@ import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
 import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
+import { allowArtifactHosts } from "../../src/artifact/AllowArtifactHosts.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
 import type { KubeError } from "../../src/kube/KubeError.ts"
@@ -36,6 +37,7 @@ import {
   fluxSourceKinds,
   fluxSourceSpec,
   installFluxCrds,
+  publishArtifact,
 } from "./fixtures/fluxCrds.ts"
 import { KustomizeForTests } from "./fixtures/kustomize.ts"
 import { resilientLiveKube } from "./fixtures/readiness.ts"
@@ -45,8 +47,9 @@ const Services = Layer.mergeAll(
   InventoryStoreLive,
   AppliedCacheMemory,
   ReadinessKube({ recheckEvery: "1 second" }),
-  // Generous for loopback; the timeout case below brings its own short one.
-  ArtifactFetcherLive({ timeout: "30 seconds" }),
+  // Generous for loopback; the timeout case below brings its own short one. The artifact
+  // server listens on 127.0.0.1, which only --allow-artifact-hosts lets the fetcher dial.
+  ArtifactFetcherLive({ timeout: "30 seconds", allowHosts: allowArtifactHosts("127.0.0.1") }),
   KustomizeForTests(),
   Layer.succeed(ReconcileConfig, {
     ...defaultReconcileConfig,
@@ -76,6 +79,8 @@ type Artifact =
   | { readonly _tag: "None" }
   | { readonly _tag: "Serve"; readonly bytes: Uint8Array; readonly digest?: string }
   | { readonly _tag: "Hang" }
+  /** A URL elsewhere, e.g. a cloud metadata address; nothing is served there. */
+  | { readonly _tag: "Url"; readonly url: string }
 
 /**
  * A source of `kind` in `namespace`, a StageSet reading `deploy/app` from it,
@@ -92,42 +97,29 @@ const scenario = (
     const http = yield* artifactHttp
     const namespace = yield* testNamespace("flux")
     yield* before(namespace)
-    const source = yield* kube.create({
-      apiVersion: FLUX_SOURCE_API_VERSION,
-      kind,
-      metadata: { name: "app", namespace },
-      spec: fluxSourceSpec(kind),
-    })
-    if (artifact._tag !== "None") {
+    const key = { namespace, name: "app" }
+    if (artifact._tag === "None")
+      yield* kube.create({
+        apiVersion: FLUX_SOURCE_API_VERSION,
+        kind,
+        metadata: key,
+        spec: fluxSourceSpec(kind),
+      })
+    else {
       const path = `/${kind.toLowerCase()}/${namespace}/app/artifact.tar.gz`
-      const url = artifact._tag === "Hang" ? http.hang(path) : http.serve(path, artifact.bytes)
-      const digest =
-        artifact._tag === "Serve"
-          ? (artifact.digest ?? sha256(artifact.bytes))
-          : sha256(Buffer.of())
-      yield* kube.updateStatus({
-        ...source,
-        status: {
-          observedGeneration: 1,
-          conditions: [
-            {
-              type: "Ready",
-              status: "True",
-              reason: "Succeeded",
-              message: `stored artifact for revision '${REVISION}'`,
-              lastTransitionTime: "2026-01-01T00:00:00Z",
-              observedGeneration: 1,
-            },
-          ],
-          artifact: {
-            path: `${kind.toLowerCase()}/${namespace}/app/artifact.tar.gz`,
-            url,
-            revision: REVISION,
-            digest,
-            lastUpdateTime: "2026-01-01T00:00:00Z",
-            size: artifact._tag === "Serve" ? artifact.bytes.length : 0,
-          },
-        },
+      yield* publishArtifact(kind, key, {
+        url:
+          artifact._tag === "Hang"
+            ? http.hang(path)
+            : artifact._tag === "Url"
+              ? artifact.url
+              : http.serve(path, artifact.bytes),
+        revision: REVISION,
+        digest:
+          artifact._tag === "Serve"
+            ? (artifact.digest ?? sha256(artifact.bytes))
+            : sha256(Buffer.of()),
+        size: artifact._tag === "Serve" ? artifact.bytes.length : 0,
       })
     }
     yield* kube.apply(
@@ -356,9 +348,42 @@ layer(Services, { excludeTestServices: true, timeout: "120 seconds" })(
           { _tag: "Hang" },
           "ArtifactFailed",
           /download timed out after 2s$/,
-        ).pipe(Effect.provide(ArtifactFetcherLive({ timeout: "2 seconds" })))
+        ).pipe(
+          Effect.provide(
+            ArtifactFetcherLive({
+              timeout: "2 seconds",
+              allowHosts: allowArtifactHosts("127.0.0.1"),
+            }),
+          ),
+        )
         // The request reached the server: it was the answer that never came.
         expect(http.requested()).toContain(`/ocirepository/${namespace}/app/artifact.tar.gz`)
+      }),
+    )
+
+    it.scoped("an artifact on 127.0.0.1 is refused without --allow-artifact-hosts", () =>
+      Effect.gen(function* () {
+        const bytes = yield* tarGz(goodEntries)
+        const { http, message } = yield* expectFailure(
+          "GitRepository",
+          { _tag: "Serve", bytes },
+          "ArtifactFailed",
+          /artifact: artifact host 127\.0\.0\.1 resolves to 127\.0\.0\.1, a loopback address \(127\.0\.0\.0\/8\); refused unless --allow-artifact-hosts names the host or the address$/,
+        ).pipe(Effect.provide(ArtifactFetcherLive({ timeout: "30 seconds" })))
+        // Refused before any connection: the server never saw a request.
+        expect(http.requested()).toEqual([])
+        expect(message).not.toContain("timed out")
+      }),
+    )
+
+    it.scoped("an artifact on the cloud metadata address is refused", () =>
+      Effect.gen(function* () {
+        yield* expectFailure(
+          "ExternalArtifact",
+          { _tag: "Url", url: "http://169.254.169.254/latest/meta-data/artifact.tar.gz" },
+          "ArtifactFailed",
+          /artifact: artifact host 169\.254\.169\.254 resolves to 169\.254\.169\.254, a cloud metadata address/,
+        )
       }),
     )
   },

@@ -1,17 +1,15 @@
 import { readFile } from "node:fs/promises"
 import { join } from "node:path"
 import { expect, layer } from "@effect/vitest"
-import { Duration, Effect } from "effect"
+import { Effect } from "effect"
 import { parseAllDocuments } from "yaml"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
-import { eventually, LiveKubeClient, testNamespace } from "../support.ts"
+import { LiveKubeClient, testNamespace } from "../support.ts"
+import { type Attributes, accessMismatches, installObjects, relocate } from "./installChart.ts"
 
 // The committed render; test/cluster/render/chartRender.test.ts keeps it equal to `helm template`.
 const installPath = join(import.meta.dirname, "../../../manifests/install.yaml")
-const fieldManager = "stageset-cluster-tests"
-const clusterScopedRbac = new Set(["ClusterRole", "ClusterRoleBinding"])
-
 type Mutable = Record<string, unknown> & { metadata: Record<string, unknown> }
 
 const loadInstall = Effect.promise(async () =>
@@ -19,30 +17,6 @@ const loadInstall = Effect.promise(async () =>
     .map((doc) => doc.toJS() as Mutable | null)
     .filter((o): o is Mutable => o !== null),
 )
-
-/**
- * Moves the install from stageset-system into `ns` and suffixes the names of its
- * ClusterRoles and ClusterRoleBindings with `ns`, so runs never share them.
- */
-const relocate = (objects: ReadonlyArray<Mutable>, ns: string): Array<KubeObject> =>
-  objects.map((source) => {
-    const o = structuredClone(source)
-    if (o.metadata.namespace === "stageset-system") o.metadata.namespace = ns
-    if (clusterScopedRbac.has(o.kind as string)) o.metadata.name = `${o.metadata.name}-${ns}`
-    const roleRef = o.roleRef as { kind: string; name: string } | undefined
-    if (roleRef?.kind === "ClusterRole") roleRef.name = `${roleRef.name}-${ns}`
-    for (const subject of (o.subjects ?? []) as Array<{ namespace?: string }>)
-      subject.namespace = ns
-    return o as unknown as KubeObject
-  })
-
-type Attributes = {
-  readonly verb: string
-  readonly resource: string
-  readonly group?: string
-  readonly subresource?: string
-  readonly namespace?: string
-}
 
 layer(LiveKubeClient, { excludeTestServices: true })("Helm chart on a real API server", (it) => {
   it.scoped(
@@ -77,48 +51,9 @@ layer(LiveKubeClient, { excludeTestServices: true })("Helm chart on a real API s
         expect(applyBinding?.roleRef).toMatchObject({ name: "stageset-controller-apply" })
 
         const objects = relocate(rendered, ns)
-        for (const object of objects) {
-          yield* kube.apply(object, { fieldManager, force: true })
-          // CRDs stay (other suites use them); the run's ClusterRoles and bindings go.
-          if (clusterScopedRbac.has(object.kind)) {
-            yield* Effect.addFinalizer(() =>
-              Effect.ignore(
-                kube.delete({
-                  apiVersion: object.apiVersion,
-                  kind: object.kind,
-                  name: object.metadata.name,
-                }),
-              ),
-            )
-          }
-        }
-        // Every object landed, the Deployment included (it never runs: there is no kubelet).
-        for (const object of objects) {
-          yield* kube.get({
-            apiVersion: object.apiVersion,
-            kind: object.kind,
-            name: object.metadata.name,
-            ...(object.metadata.namespace === undefined
-              ? {}
-              : { namespace: object.metadata.namespace }),
-          })
-        }
+        yield* installObjects(objects)
 
         const user = `system:serviceaccount:${ns}:stageset-controller`
-        const allowed = (attributes: Attributes) =>
-          kube
-            .create({
-              apiVersion: "authorization.k8s.io/v1",
-              kind: "SubjectAccessReview",
-              metadata: { name: "" },
-              spec: {
-                user,
-                groups: ["system:serviceaccounts", `system:serviceaccounts:${ns}`],
-                resourceAttributes: attributes,
-              },
-            } as KubeObject)
-            .pipe(Effect.map((review) => (review.status as { allowed?: boolean }).allowed === true))
-
         const stages = "stages.metio.wtf"
         const expectations: ReadonlyArray<readonly [boolean, Attributes]> = [
           // The controller's own work.
@@ -198,19 +133,7 @@ layer(LiveKubeClient, { excludeTestServices: true })("Helm chart on a real API s
             },
           ],
         ]
-        // RBAC reaches the authorizer through informers: wait until every answer is as expected.
-        const mismatches = yield* eventually(
-          Effect.gen(function* () {
-            const wrong: Array<string> = []
-            for (const [expected, attributes] of expectations) {
-              if ((yield* allowed(attributes)) !== expected) {
-                wrong.push(`${expected ? "cannot" : "can"} ${JSON.stringify(attributes)}`)
-              }
-            }
-            return wrong.length === 0 ? Effect.succeed(wrong) : Effect.fail(wrong)
-          }).pipe(Effect.flatten),
-          Duration.seconds(30),
-        ).pipe(Effect.catchAll((wrong) => Effect.succeed(wrong)))
+        const mismatches = yield* accessMismatches(ns, "stageset-controller", expectations)
         expect(mismatches).toEqual([])
 
         // Acting as the ServiceAccount: a Deployment elsewhere applies; binding cluster-admin

@@ -1,11 +1,30 @@
+import { randomUUID } from "node:crypto"
 import { readFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { Duration, Effect, Schedule, type Scope } from "effect"
 import { inject } from "vitest"
+import type { KubeClient } from "../../../src/kube/KubeClient.ts"
+import { statusOf } from "../../acceptance/harness/fixtures.ts"
 import { freePorts } from "../../controlplane/freePort.ts"
 import { isAlive, logTail, spawnSupervised } from "../../controlplane/supervised.ts"
+import { eventually, LiveKubeClient } from "../support.ts"
+
+/** Runs a test body against the test cluster, as a promise for a plain vitest `it`. */
+export const runLive = <A, E>(body: Effect.Effect<A, E, KubeClient | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(body, LiveKubeClient)))
+
+/** A StageSet's Ready condition once a reconcile has settled it (no longer Progressing). */
+export const settledReady = (namespace: string, name: string) =>
+  eventually(
+    Effect.flatMap(statusOf(namespace, name), (status) => {
+      const ready = status?.conditions?.find((c) => c.type === "Ready")
+      return ready === undefined || ready.reason === "Progressing"
+        ? Effect.fail(new Error(`no outcome yet: ${JSON.stringify(ready)}`))
+        : Effect.succeed(ready)
+    }),
+  )
 
 const mainScript = fileURLToPath(new URL("../../../src/main.ts", import.meta.url))
 
@@ -24,18 +43,20 @@ export interface ControllerProcess {
   readonly exitCode: () => number | undefined
 }
 
-let started = 0
-
 /**
  * Starts the controller binary exactly as the container does, under the harness
  * supervisor so it cannot outlive the test process. Stopped when the scope closes.
  */
 export const startController = (
   args: ReadonlyArray<string> = [],
+  /** Another kubeconfig than the run's admin one, e.g. a ServiceAccount's. */
+  kubeconfig: string = inject("kubeconfig"),
 ): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
     const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
-    const logFile = join(tmpdir(), `stageset-controller-${process.pid}-${++started}.log`)
+    // Unique per process: every test file re-imports this module in the same worker, so a
+    // per-module counter repeats, and a second process would append to the first's log.
+    const logFile = join(tmpdir(), `stageset-controller-${process.pid}-${randomUUID()}.log`)
     const proc = yield* Effect.acquireRelease(
       Effect.promise(() =>
         spawnSupervised({
@@ -43,7 +64,7 @@ export const startController = (
           command: process.execPath,
           args: [
             mainScript,
-            `--kubeconfig=${inject("kubeconfig")}`,
+            `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,
             `--health-probe-bind-address=127.0.0.1:${healthPort}`,
             "--log-level=debug",

@@ -156,7 +156,6 @@ describe("the chart with the Go chart's values", () => {
       ["webhook.failurePolicy=Ignore", 'webhook.failurePolicy="Ignore" is not supported'],
       ["gate.enabled=true,ports.gate=9000", "ports.gate=9000 is not supported"],
       ["controller.objectLevelKMS=true", "controller.objectLevelKMS=true is not supported"],
-      ["controller.noCrossNamespaceRefs=true", "controller.noCrossNamespaceRefs=true"],
       ["controller.tracing.endpoint=collector:4317", "controller.tracing.endpoint"],
       ["rollbackStore.backend=s3", 'rollbackStore.backend="s3" is not supported'],
       ["networkPolicy.enabled=true", "networkPolicy.enabled=true is not supported"],

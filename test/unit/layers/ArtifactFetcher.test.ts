@@ -2,12 +2,16 @@ import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { gzipSync } from "node:zlib"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Exit } from "effect"
+import { Duration, Effect, Either, Exit } from "effect"
 import {
   ArtifactFetcherInMemory,
   ArtifactServer,
 } from "../../../layers/ArtifactFetcher.inMemory.ts"
 import { ArtifactFetcherLive } from "../../../layers/ArtifactFetcher.live.ts"
+import {
+  type AllowArtifactHosts,
+  allowArtifactHosts,
+} from "../../../src/artifact/AllowArtifactHosts.ts"
 import {
   ArtifactFetcher,
   type ArtifactLimits,
@@ -191,6 +195,36 @@ describe("ArtifactFetcher (InMemory, same extraction as Live)", () => {
     }),
   )
 
+  it.effect("applies the Live layer's scheme and IP-literal checks, and its allow list", () =>
+    Effect.gen(function* () {
+      const bytes = yield* archiveOf([{ name: "a.yaml", content: "a" }])
+      const loopback = "http://127.0.0.1:9090/a.tar.gz"
+      const metadata = "http://169.254.169.254/a.tar.gz"
+      const refused = (allow?: AllowArtifactHosts) =>
+        Effect.gen(function* () {
+          const server = yield* ArtifactServer
+          const fetcher = yield* ArtifactFetcher
+          const messages: Array<string> = []
+          for (const url of [loopback, metadata, "ftp://artifacts.test/a.tar.gz"]) {
+            yield* server.register(url, bytes)
+            const result = yield* Effect.either(
+              fetcher.fetch(url, undefined, defaultArtifactLimits),
+            )
+            if (Either.isLeft(result)) messages.push(result.left.message)
+          }
+          return messages
+        }).pipe(Effect.provide(ArtifactFetcherInMemory(undefined, allow)))
+      expect(yield* refused()).toEqual([
+        "artifact host 127.0.0.1 resolves to 127.0.0.1, a loopback address (127.0.0.0/8); refused unless --allow-artifact-hosts names the host or the address",
+        "artifact host 169.254.169.254 resolves to 169.254.169.254, a cloud metadata address (169.254.169.254/32); refused unless --allow-artifact-hosts names the host or the address",
+        "artifact URL scheme ftp: is refused: only http and https are fetched",
+      ])
+      expect(yield* refused(allowArtifactHosts("127.0.0.1", "169.254.169.254"))).toEqual([
+        "artifact URL scheme ftp: is refused: only http and https are fetched",
+      ])
+    }),
+  )
+
   it.effect("an unregistered URL is a 404", () =>
     Effect.gen(function* () {
       const fetcher = yield* ArtifactFetcher
@@ -205,10 +239,12 @@ describe("ArtifactFetcher (InMemory, same extraction as Live)", () => {
 const withServer = <A, E, R>(
   routes: ReadonlyMap<string, Uint8Array>,
   use: (base: string) => Effect.Effect<A, E, R>,
+  requests: Array<string> = [],
 ) =>
   Effect.acquireUseRelease(
     Effect.async<Server>((resume) => {
       const server = createServer((request, response) => {
+        requests.push(request.url ?? "")
         const body = routes.get(request.url ?? "")
         if (body === undefined) {
           response.writeHead(404).end()
@@ -255,6 +291,87 @@ describe("ArtifactFetcher (Live, over a local HTTP server)", () => {
           expect(tooBig.message).toBe("compressed size exceeds 10 bytes")
         }),
       )
+    }).pipe(Effect.provide(ArtifactFetcherLive({ allowHosts: allowArtifactHosts("127.0.0.1") }))),
+  )
+})
+
+/** Fetches `url`, expecting a refusal; returns the message and how long the refusal took. */
+const refusedFetch = (url: string) =>
+  Effect.gen(function* () {
+    const fetcher = yield* ArtifactFetcher
+    const [elapsed, error] = yield* Effect.timed(
+      Effect.flip(fetcher.fetch(url, undefined, defaultArtifactLimits)),
+    )
+    expect(error._tag).toBe("ArtifactFailed")
+    expect(error.url).toBe(url)
+    return { message: error.message, elapsed: Duration.toMillis(elapsed) }
+  })
+
+describe("ArtifactFetcher (Live): the artifact host guard", () => {
+  // Retries of a transport error take 250 + 500 + 1000 ms: a refusal must not wait for them.
+  const promptly = 1500
+
+  it.live("refuses loopback and metadata addresses at once, without --allow-artifact-hosts", () =>
+    Effect.gen(function* () {
+      const bytes = yield* archiveOf([{ name: "app.yaml", content: "kind: ConfigMap\n" }])
+      const requests: Array<string> = []
+      yield* withServer(
+        new Map([["/a.tar.gz", bytes]]),
+        (base) =>
+          Effect.gen(function* () {
+            const loopback = yield* refusedFetch(`${base}/a.tar.gz`)
+            expect(loopback.message).toBe(
+              "artifact host 127.0.0.1 resolves to 127.0.0.1, a loopback address (127.0.0.0/8); refused unless --allow-artifact-hosts names the host or the address",
+            )
+            expect(loopback.elapsed).toBeLessThan(promptly)
+            const metadata = yield* refusedFetch("http://169.254.169.254/latest/meta-data/")
+            expect(metadata.message).toMatch(
+              /^artifact host 169\.254\.169\.254 resolves to 169\.254\.169\.254, a cloud metadata address/,
+            )
+            // A host name is resolved when the socket dials, and refused there.
+            const port = new globalThis.URL(base).port
+            const named = yield* refusedFetch(`http://localhost:${port}/a.tar.gz`)
+            expect(named.message).toMatch(
+              /^artifact host localhost resolves to (127\.0\.0\.1|::1), a loopback address/,
+            )
+            expect(named.elapsed).toBeLessThan(promptly)
+          }),
+        requests,
+      )
+      expect(requests).toEqual([])
     }).pipe(Effect.provide(ArtifactFetcherLive())),
+  )
+
+  it.live("refuses schemes other than http and https", () =>
+    Effect.gen(function* () {
+      for (const url of ["file:///etc/passwd", "ftp://10.0.0.1/a.tar.gz"]) {
+        const { message } = yield* refusedFetch(url)
+        expect(message).toMatch(/^artifact URL scheme (file|ftp): is refused/)
+      }
+    }).pipe(Effect.provide(ArtifactFetcherLive({ allowHosts: allowArtifactHosts("10.0.0.1") }))),
+  )
+
+  it.live("fetches from a loopback host the allow list names, by name or by address", () =>
+    Effect.gen(function* () {
+      const bytes = yield* archiveOf([{ name: "app.yaml", content: "kind: ConfigMap\n" }])
+      yield* withServer(new Map([["/a.tar.gz", bytes]]), (base) =>
+        Effect.gen(function* () {
+          const port = new globalThis.URL(base).port
+          for (const allowHosts of [
+            allowArtifactHosts("localhost"),
+            allowArtifactHosts("127.0.0.0/8", "::1"),
+          ]) {
+            const files = yield* Effect.flatMap(ArtifactFetcher, (fetcher) =>
+              fetcher.fetch(
+                `http://localhost:${port}/a.tar.gz`,
+                sha256(bytes),
+                defaultArtifactLimits,
+              ),
+            ).pipe(Effect.provide(ArtifactFetcherLive({ allowHosts })))
+            expect(files).toEqual([{ path: "app.yaml", content: "kind: ConfigMap\n" }])
+          }
+        }),
+      )
+    }),
   )
 })
