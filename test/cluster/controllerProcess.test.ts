@@ -208,7 +208,7 @@ describe("the controller process", () => {
 
 describe("flags of the Go stageset-controller", () => {
   it("one this controller lacks stops the process with exit code 2, naming it", () =>
-    run(
+    runLive(
       Effect.gen(function* () {
         const proc = yield* startController(["--enable-webhook=false", "--leader-elect"])
         const code = yield* eventually(
