@@ -34,7 +34,7 @@ export interface TeardownResult {
   readonly failure: TeardownFailed | undefined
 }
 
-/** The identity fields of a StageSet, as teardown needs them (see `identityOf`). */
+/** The identity fields of a StageSet, as teardown needs them (see `teardownIdentity`). */
 export interface TeardownIdentity {
   readonly namespace: string
   readonly serviceAccountName?: string
@@ -104,28 +104,30 @@ export const teardown = Effect.fn("teardown")(function* (input: TeardownInput) {
     // longer in the spec: the StageSet's); a forged record cannot borrow the controller's.
     const stage = input.identity.stages.find((s) => s.name === record.stage)
     const outcomes = yield* Effect.gen(function* () {
-      // A dead identity in a terminating namespace may not even list: the entries (kept in
-      // every mode) still name every member, and the namespace takes the rest with it.
+      // An identity that may not list: the entries (kept in every mode) still name every
+      // member. In a terminating namespace (a dead identity) the namespace takes the rest
+      // with it; elsewhere the stage holds, naming the lookup, after deleting what it can.
+      const outcomes: Array<Deletion> = []
       const members = (yield* readMembers(
         record,
         prunesDiscovered(record, config.inventoryMode),
       ).pipe(
         Effect.catchTag("KubeForbidden", (error) =>
-          namespaceTerminating
-            ? Effect.zipRight(
-                Effect.sync(() =>
-                  events.push({
-                    type: "Warning",
-                    reason: "TeardownForced",
-                    message: `stage ${record.stage}: gave up looking up its ApplySet members in terminating namespace ${input.namespace}: ${error.message}`,
-                  }),
-                ),
-                readMembers(record, false),
-              )
-            : Effect.fail(error),
+          Effect.zipRight(
+            Effect.sync(() => {
+              const what = `the ApplySet members of stage ${record.stage}`
+              if (namespaceTerminating)
+                events.push({
+                  type: "Warning",
+                  reason: "TeardownForced",
+                  message: `gave up looking up ${what} in terminating namespace ${input.namespace}: ${error.message}`,
+                })
+              else outcomes.push({ _tag: "Failed", what, message: error.message })
+            }),
+            readMembers(record, false),
+          ),
         ),
       )).filter((m) => !others.has(m.entry.id))
-      const outcomes: Array<Deletion> = []
       for (const tier of deletionTiers(members.map((m) => ({ ...m.ref, member: m })))) {
         outcomes.push(
           ...(yield* Effect.forEach(tier, (t) => deleteOne(t.member), {
