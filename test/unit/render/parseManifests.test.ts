@@ -191,4 +191,25 @@ describe("parseManifests", () => {
       })
     }
   })
+
+  describe("a Secret's files (sensitive): the parser's words, which may quote them, are withheld", () => {
+    const secretText = "hunter2-do-not-print"
+    it.each([
+      ["creds.json", `{"password": ${secretText}}`, /^creds\.json: not valid JSON$/],
+      [
+        "creds.yaml",
+        `password: [${secretText}`,
+        /^creds\.yaml document 0 \(0-based\): not valid YAML \(line \d+, column \d+\)$/,
+      ],
+    ])("%s", (path, content, detail) => {
+      const plain = parseManifests([file(path, content)])
+      const sensitive = parseManifests([file(path, content)], { sensitive: true })
+      if (Either.isRight(plain) || Either.isRight(sensitive))
+        throw new Error("expected BuildFailed")
+      // Without the option the library's reason is there (Node's JSON.parse even quotes the text).
+      expect(plain.left.message.length).toBeGreaterThan(sensitive.left.message.length)
+      expect(sensitive.left.message).toMatch(detail)
+      expect(sensitive.left.message).not.toContain(secretText)
+    })
+  })
 })
