@@ -1,6 +1,5 @@
-import { Args, HelpDoc, Options, ValidationError } from "@effect/cli"
-import { Duration, Effect, Either } from "effect"
-import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
+import { Args, HelpDoc, Options } from "@effect/cli"
+import { Effect } from "effect"
 import { OUTPUT_FORMATS, type OutputFormat } from "./output.ts"
 
 /** `--kubeconfig`, `--context`: which cluster, as kubectl reads them. */
@@ -62,19 +61,6 @@ export const sourceDirOption = Options.text("source-dir").pipe(
 export const showSecretsOption = Options.boolean("show-secrets").pipe(
   Options.withDescription("Show the values of Secrets (masked as *** by default)."),
 )
-
-/** A Go duration (`30s`, `2m`, `1h30m`) option. */
-export const durationOption = (name: string, fallback: Duration.Duration, description: string) =>
-  Options.text(name).pipe(
-    Options.mapEffect((text) =>
-      Either.match(parseGoDuration(text), {
-        onLeft: (why) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} ${why}`))),
-        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
-      }),
-    ),
-    Options.withDefault(fallback),
-    Options.withDescription(description),
-  )
 
 /**
  * A positional argument that is never a flag: the parser hands an unknown `--flag` to a

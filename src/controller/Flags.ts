@@ -1,11 +1,11 @@
 import { HelpDoc, Options, ValidationError } from "@effect/cli"
 import { Config, Duration, Effect, Either, type Option, Schema } from "effect"
-import { parseGoDuration } from "../../schemas/k8s/Duration.ts"
 import {
   type AllowArtifactHosts,
   noArtifactHostsAllowed,
   parseAllowArtifactHosts,
 } from "../artifact/AllowArtifactHosts.ts"
+import { goDurationOption } from "../flags/goDurationOption.ts"
 import { INVENTORY_MODES, type InventoryMode } from "../inventory/InventoryMode.ts"
 import { goBoolean, goBooleanSpellings } from "./goFlags.ts"
 
@@ -58,19 +58,6 @@ const positiveInteger = (name: string, fallback: number, description: string) =>
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
-/** A Go-duration flag (`90s`, `10m`, `1h30m`); a bad value is a usage error naming the flag. */
-const durationOption = (name: string, fallback: Duration.Duration, description: string) =>
-  Options.text(name).pipe(
-    Options.mapEffect((text) =>
-      Either.match(parseGoDuration(text), {
-        onLeft: (why) => Effect.fail(ValidationError.invalidValue(HelpDoc.p(`--${name} ${why}`))),
-        onRight: (millis) => Effect.succeed(Duration.millis(millis)),
-      }),
-    ),
-    Options.withDefault(fallback),
-    Options.withDescription(description),
-  )
-
 export const controllerOptions = Options.all({
   kubeconfig: Options.text("kubeconfig").pipe(
     Options.withDescription(
@@ -93,12 +80,12 @@ export const controllerOptions = Options.all({
     5000,
     "Maximum entries per StageInventory shard.",
   ),
-  defaultInterval: durationOption(
+  defaultInterval: goDurationOption(
     "default-interval",
     Duration.minutes(10),
     "Reconcile cadence when spec.interval is unset (Go duration). Default 10m.",
   ),
-  maxTeardownWait: durationOption(
+  maxTeardownWait: goDurationOption(
     "max-teardown-wait",
     Duration.hours(1),
     "Upper bound on waiting for one stage's objects to go during teardown; each stage waits its verify timeout (readyChecks.timeout, stages[].timeout, spec.timeout, 15m), at most this (Go duration). Default 1h.",

@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli"
 import { Console, Duration, Effect, Layer, Option } from "effect"
+import { goDurationOption } from "../../flags/goDurationOption.ts"
 import { recordMode } from "../../inventory/InventoryMode.ts"
 import { InventoryStore } from "../../inventory-store/InventoryStore.ts"
 import { actingAs } from "../../programs/actingIdentity.ts"
@@ -12,7 +13,6 @@ import { failure } from "../CliFailure.ts"
 import { connect } from "../Cluster.ts"
 import {
   clusterOptions,
-  durationOption,
   namespaceOption,
   sourceDirOption,
   stageSetArg,
@@ -56,7 +56,7 @@ export const applyCommand = Command.make(
         "After each stage, wait until its objects are ready (kstatus) before the next.",
       ),
     ),
-    timeout: durationOption(
+    timeout: goDurationOption(
       "timeout",
       DEFAULT_WAIT,
       "Per-stage readiness timeout with --wait (Go duration). Default: the StageSet's own timeouts, else 5m.",

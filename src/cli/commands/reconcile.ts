@@ -1,18 +1,13 @@
 import { Command, Options } from "@effect/cli"
 import { Clock, Console, Duration, Effect, Option } from "effect"
+import { goDurationOption } from "../../flags/goDurationOption.ts"
 import { RECONCILE_REQUESTED_AT, RECONCILE_STAGE } from "../../inventory/Labels.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { statusOf } from "../../programs/stageSet/observeStageSet.ts"
 import { formatReconcileStage } from "../../programs/stageSet/reconcileStageRequest.ts"
 import { type CliFailure, failure } from "../CliFailure.ts"
 import { connect } from "../Cluster.ts"
-import {
-  clusterOptions,
-  durationOption,
-  namespaceOption,
-  stageOption,
-  stageSetArg,
-} from "../flags.ts"
+import { clusterOptions, namespaceOption, stageOption, stageSetArg } from "../flags.ts"
 import { checkStages } from "../renderNamed.ts"
 import { getStageSet, readyOf, stageNamesOf } from "../stageSets.ts"
 import { updateStageSet } from "../updateStageSet.ts"
@@ -55,7 +50,7 @@ export const reconcileCommand = Command.make(
         "Wait until the controller handled the request; exit 3 if the StageSet ends not Ready.",
       ),
     ),
-    timeout: durationOption(
+    timeout: goDurationOption(
       "timeout",
       Duration.minutes(5),
       "How long --wait waits (Go duration, e.g. 30s, 2m). Default 5m.",
