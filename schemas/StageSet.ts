@@ -206,7 +206,7 @@ export const Stage = Schema.Struct({
   ),
   onTimeout: optionalField(
     OnTimeout,
-    "What a verify timeout of this stage means: Hold (the stage fails, nothing is rolled back). Rollback is not supported.",
+    "What a verify timeout of this stage means; spec.onTimeout by default. Hold: a stage still coming up (VerifyTimeout). Rollback: a failure of the stage (StageFailed); nothing is rolled back, rollbackOnFailure is not supported.",
   ),
   ...goOnlyStageFields,
 }).annotations({ description: "One ordered step: a source of manifests applied together." })
@@ -307,11 +307,11 @@ export const StageSetSpec = Schema.Struct({
   ),
   driftDetectionInterval: optionalField(
     GoDuration,
-    "Cadence of re-applying the applied state to correct drift (not supported yet: refused as Unsupported).",
+    "Cadence of reconciles after a success when shorter than interval, so out-of-band drift is healed sooner; a value not shorter than interval is ignored.",
   ),
   onTimeout: optionalField(
     OnTimeout,
-    "What a verify timeout means: Hold (the stage fails, nothing is rolled back). Rollback is not supported.",
+    "What a verify timeout of a stage means; Hold by default. Hold: a stage still coming up (VerifyTimeout). Rollback: a failure of the stage (StageFailed); nothing is rolled back, rollbackOnFailure is not supported.",
   ),
   kubeConfig: optionalField(
     KubeConfigReference,

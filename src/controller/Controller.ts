@@ -78,7 +78,7 @@ const runInformer = <R>(
  *   Sources outside the watched namespaces are only picked up on the interval.
  *
  * Requeue per outcome: Ready -> forget failures, again after `spec.interval` (default
- * `--default-interval`); Failed, or an unexpected error or defect -> the key's failure
+ * `--default-interval`), or the shorter `spec.driftDetectionInterval`; Failed, or an unexpected error or defect -> the key's failure
  * backoff, capped at `spec.retryInterval` (see `failureDelay`); Suspended -> nothing timed
  * (a change to the StageSet enqueues it); Deleted / NotFound -> forget.
  *
@@ -272,7 +272,7 @@ const afterReport = (
     case "Ready":
       return Effect.gen(function* () {
         yield* queue.forget(key)
-        yield* queue.addAfter(key, intervals.interval)
+        yield* queue.addAfter(key, intervals.readyInterval)
         yield* Effect.logDebug("reconciled").pipe(
           Effect.annotateLogs({ applied: report.applied, pruned: report.pruned }),
         )

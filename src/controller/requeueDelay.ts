@@ -8,6 +8,12 @@ export interface Intervals {
   readonly interval: Duration.Duration
   /** `spec.retryInterval`, else the interval: the longest wait after a failure. */
   readonly retryInterval: Duration.Duration
+  /**
+   * The wait after a success: `spec.driftDetectionInterval` when it is shorter than the
+   * interval, else the interval. Only a shorter value counts (as in the Go implementation),
+   * so it can shorten the cadence to heal drift sooner but never lengthen it.
+   */
+  readonly readyInterval: Duration.Duration
 }
 
 const decodeDuration = Schema.decodeUnknownOption(GoDuration)
@@ -15,7 +21,7 @@ const decodeDuration = Schema.decodeUnknownOption(GoDuration)
 /** A cadence field of the spec, decoded by the Schema's duration type; each field on its own. */
 const durationField = (
   spec: unknown,
-  field: "interval" | "retryInterval",
+  field: "interval" | "retryInterval" | "driftDetectionInterval",
 ): Duration.Duration | undefined =>
   // An unparsable value fails the reconcile with InvalidSpec; the default keeps the cadence sane.
   Option.getOrUndefined(
@@ -30,7 +36,12 @@ export const intervalsOf = (
   defaultInterval: Duration.Duration,
 ): Intervals => {
   const interval = durationField(stageSet?.spec, "interval") ?? defaultInterval
-  return { interval, retryInterval: durationField(stageSet?.spec, "retryInterval") ?? interval }
+  const drift = durationField(stageSet?.spec, "driftDetectionInterval")
+  return {
+    interval,
+    retryInterval: durationField(stageSet?.spec, "retryInterval") ?? interval,
+    readyInterval: drift !== undefined && Duration.lessThan(drift, interval) ? drift : interval,
+  }
 }
 
 /**

@@ -82,6 +82,9 @@ const REASONS: {
 }
 
 export const failureOf = (error: ReconcileError): Failure => ({
-  ...REASONS[error._tag],
+  // `onTimeout: Rollback`: a timeout counts as any other failure of the stage.
+  ...(error._tag === "VerifyTimeout" && error.onTimeout === "Rollback"
+    ? REASONS.VerifyFailed
+    : REASONS[error._tag]),
   message: error.message,
 })

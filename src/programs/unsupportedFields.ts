@@ -4,8 +4,8 @@ import type { Stage, StageSetSpec } from "../../schemas/StageSet.ts"
  * The field paths of a StageSet that ask for behaviour of the Go implementation this
  * controller does not have (api.md, "Compatibility with the public Go implementation"),
  * in spec order. A field counts when it asks for something: a value that means what this
- * controller always does (`rollbackOnFailure: false`, `onTimeout: Hold`,
- * `applyHelmHookResources: true`, an empty list) is accepted.
+ * controller always does (`rollbackOnFailure: false`, `applyHelmHookResources: true`, an
+ * empty list) is accepted.
  */
 export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => {
   const found: Array<string> = []
@@ -15,7 +15,6 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   const listed = (list: ReadonlyArray<unknown> | undefined) => (list?.length ?? 0) > 0
   // Not implemented yet (issue 14, part 4): refused rather than ignored until they are.
   check("spec.dependsOn", listed(spec.dependsOn))
-  check("spec.driftDetectionInterval", spec.driftDetectionInterval !== undefined)
   check("spec.kubeConfig", spec.kubeConfig !== undefined)
   check("spec.version", spec.version !== undefined)
   // Not supported: there are no migrations to cover a version change, no approval gate.
@@ -24,8 +23,6 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
     "spec.version.approvalMode",
     spec.version?.approvalMode !== undefined && spec.version.approvalMode !== "Never",
   )
-  // Hold is what a timeout always means here; Rollback needs a rollback.
-  check("spec.onTimeout", spec.onTimeout === "Rollback")
   check("spec.decryption", spec.decryption !== undefined)
   check("spec.migrations", listed(spec.migrations))
   check("spec.migrationsSourceRef", spec.migrationsSourceRef !== undefined)
@@ -36,7 +33,6 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   check("spec.errorBudget", spec.errorBudget !== undefined)
   spec.stages.forEach((stage: Stage, i) => {
     const at = `spec.stages[${i}]`
-    check(`${at}.onTimeout`, stage.onTimeout === "Rollback")
     check(`${at}.migrationAnchor`, (stage.migrationAnchor ?? "") !== "")
     check(`${at}.applyHelmHookResources`, stage.applyHelmHookResources === false)
     check(`${at}.actions`, stage.actions !== undefined)

@@ -1,4 +1,5 @@
 import { Data, type Duration } from "effect"
+import type { OnTimeout } from "../../../schemas/StageSet.ts"
 import type { ObjectKey } from "../../kube/KubeObject.ts"
 
 /** An object of the stage reached a terminal failure (kstatus `Failed`); waiting longer cannot help. */
@@ -15,10 +16,15 @@ export interface PendingObject {
   readonly message: string
 }
 
-/** The verify timeout passed before every object was ready. */
+/**
+ * The verify timeout passed before every object was ready. Under the stage's `onTimeout`
+ * (stage, else spec, else Hold): Hold reports it as VerifyTimeout, a stage still coming up;
+ * Rollback counts it as any other failure (StageFailed), as the Go implementation does.
+ */
 export class VerifyTimeout extends Data.TaggedError("VerifyTimeout")<{
   readonly timeout: Duration.Duration
   readonly pending: ReadonlyArray<PendingObject>
+  readonly onTimeout?: OnTimeout | undefined
   /** `timed out after 5m waiting for 2 objects: Deployment payments/web: 1/3 replicas available; ...` */
   readonly message: string
 }> {}

@@ -5,6 +5,7 @@ import { computeStatus } from "../../readiness/kstatus.ts"
 import { current } from "../../readiness/rules/status.ts"
 import { verifyTimeout } from "../../readiness/timeoutLadder.ts"
 import { keyOfObject } from "../describe.ts"
+import { VerifyTimeout } from "../errors/verifyErrors.ts"
 import { Readiness, type ReadinessJudge } from "../Readiness.ts"
 import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedStage } from "../RenderedStage.ts"
@@ -63,10 +64,25 @@ export const verifyStage = Effect.fn("verifyStage")(function* (
     : members
   const keys = [...waited, ...checks]
   if (keys.length === 0) return
-  yield* readiness.waitReady(
-    keys,
-    stageTimeout(stageSet, rendered, config.defaultTimeout),
-    known,
-    judgeOf(rendered, disableWait),
-  )
+  const onTimeout = rendered.stage.onTimeout ?? stageSet.onTimeout ?? "Hold"
+  yield* readiness
+    .waitReady(
+      keys,
+      stageTimeout(stageSet, rendered, config.defaultTimeout),
+      known,
+      judgeOf(rendered, disableWait),
+    )
+    .pipe(
+      Effect.catchTag("VerifyTimeout", (timedOut) =>
+        Effect.fail(
+          onTimeout === "Hold"
+            ? timedOut
+            : new VerifyTimeout({
+                ...timedOut,
+                onTimeout,
+                message: `${timedOut.message} (onTimeout: Rollback counts it as a failure)`,
+              }),
+        ),
+      ),
+    )
 })

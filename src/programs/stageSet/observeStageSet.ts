@@ -59,6 +59,7 @@ export const viewOf = (object: KubeObject): Effect.Effect<StageSetView, InvalidO
     generation: object.metadata.generation,
     deleting: object.metadata.deletionTimestamp !== undefined,
     ...(decoded.spec.timeout === undefined ? {} : { timeout: decoded.spec.timeout }),
+    ...(decoded.spec.onTimeout === undefined ? {} : { onTimeout: decoded.spec.onTimeout }),
     suspend: decoded.spec.suspend,
     ...(decoded.spec.serviceAccountName === undefined
       ? {}

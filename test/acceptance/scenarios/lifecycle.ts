@@ -49,9 +49,30 @@ export const lifecycle = (env: AcceptanceEnv) =>
     )
 
     it.live.each([
-      { name: "stages[].timeout", stage: { timeout: "1s" }, spec: {} },
-      { name: "spec.timeout", stage: {}, spec: { timeout: "1s" } },
-    ])("$name bounds the verify wait of the production path", (where) =>
+      { name: "stages[].timeout", stage: { timeout: "1s" }, spec: {}, reason: "VerifyTimeout" },
+      { name: "spec.timeout", stage: {}, spec: { timeout: "1s" }, reason: "VerifyTimeout" },
+      // onTimeout (stage, else spec, else Hold): Rollback counts the timeout as a failure of
+      // the stage, as in the Go implementation (nothing to roll back: rollbackOnFailure is
+      // refused); Hold keeps it a stage still coming up.
+      {
+        name: "spec.onTimeout Rollback",
+        stage: {},
+        spec: { timeout: "1s", onTimeout: "Rollback" },
+        reason: "StageFailed",
+      },
+      {
+        name: "stages[].onTimeout Hold over spec.onTimeout Rollback",
+        stage: { onTimeout: "Hold" },
+        spec: { timeout: "1s", onTimeout: "Rollback" },
+        reason: "VerifyTimeout",
+      },
+      {
+        name: "stages[].onTimeout Rollback",
+        stage: { timeout: "1s", onTimeout: "Rollback" },
+        spec: {},
+        reason: "StageFailed",
+      },
+    ])("$name bounds the verify wait of the production path ($reason)", (where) =>
       run(
         Effect.gen(function* () {
           const ns = uniqueName("tmo")
@@ -66,7 +87,7 @@ export const lifecycle = (env: AcceptanceEnv) =>
           const report = yield* reconcile(ns, "ss")
           expect(report.outcome._tag).toBe("Failed")
           if (report.outcome._tag === "Failed") {
-            expect(report.outcome.failure.reason).toBe("VerifyTimeout")
+            expect(report.outcome.failure.reason).toBe(where.reason)
             expect(report.outcome.failure.message).toContain("timed out after 1s")
           }
           const status = yield* statusOf(ns, "ss")

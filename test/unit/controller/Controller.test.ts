@@ -264,6 +264,44 @@ describe("Controller", () => {
       }).pipe(Effect.provide(testLayer())),
   )
 
+  it.scopedLive(
+    "spec.driftDetectionInterval shorter than the interval heals an out-of-band edit on its own cadence",
+    () =>
+      Effect.gen(function* () {
+        const ns = "drifting"
+        yield* createNamespace(ns)
+        yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("web", { replicas: "3" })]) })
+        // The interval (and the controller's default) is an hour: only the drift cadence can heal.
+        yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }], {
+          interval: "1h",
+          driftDetectionInterval: "1s",
+        })
+        yield* Effect.forkScoped(asProcess(runController))
+        yield* eventually(isReady(ns, "ss"))
+        // Another tool takes the field over with force; no event of ours follows it.
+        yield* Effect.flatMap(KubeClient, (kube) =>
+          kube.apply(
+            {
+              apiVersion: "v1",
+              kind: "ConfigMap",
+              metadata: { name: "web", namespace: ns },
+              data: { replicas: "1" },
+            },
+            { fieldManager: "kubectl-patch", force: true },
+          ),
+        )
+        expect((yield* getObject(cmKey(ns, "web")))?.data).toEqual({ replicas: "1" })
+        yield* eventually(
+          Effect.flatMap(getObject(cmKey(ns, "web")), (cm) =>
+            assert(
+              JSON.stringify(cm?.data) === JSON.stringify({ replicas: "3" }),
+              `still drifted: ${JSON.stringify(cm?.data)}`,
+            ),
+          ),
+        )
+      }).pipe(Effect.provide(testLayer())),
+  )
+
   it.scopedLive("a failing StageSet is reconciled as soon as its missing source appears", () =>
     Effect.gen(function* () {
       const ns = "apps"

@@ -17,6 +17,7 @@ describe("requeueDelay", () => {
     expect(intervalsOf(undefined, fallback)).toEqual({
       interval: fallback,
       retryInterval: fallback,
+      readyInterval: fallback,
     })
     const own = intervalsOf(withSpec({ interval: "1h", retryInterval: "30s" }), fallback)
     expect(Duration.toSeconds(own.interval)).toBe(3600)
@@ -27,8 +28,30 @@ describe("requeueDelay", () => {
     expect(intervalsOf(withSpec({ interval: "soon" }), fallback).interval).toEqual(fallback)
   })
 
+  it("after a success, a shorter driftDetectionInterval is the cadence; a longer or zero one is not", () => {
+    const fallback = Duration.minutes(10)
+    const seconds = (spec: Record<string, unknown>) =>
+      Duration.toSeconds(intervalsOf(withSpec(spec), fallback).readyInterval)
+    expect(seconds({ interval: "1h", driftDetectionInterval: "5m" })).toBe(300)
+    // Shorter than the controller's default interval counts too.
+    expect(seconds({ driftDetectionInterval: "2m" })).toBe(120)
+    // Never lengthens the cadence, and a zero value is no tight loop.
+    expect(seconds({ interval: "5m", driftDetectionInterval: "1h" })).toBe(300)
+    expect(seconds({ interval: "5m", driftDetectionInterval: "0s" })).toBe(300)
+    // The failure cadence is not touched.
+    const failing = intervalsOf(
+      withSpec({ interval: "1h", driftDetectionInterval: "1m" }),
+      fallback,
+    )
+    expect(Duration.toSeconds(failing.retryInterval)).toBe(3600)
+  })
+
   it("a failure waits for the backoff, but never past retryInterval", () => {
-    const intervals = { interval: Duration.minutes(10), retryInterval: Duration.minutes(1) }
+    const intervals = {
+      interval: Duration.minutes(10),
+      retryInterval: Duration.minutes(1),
+      readyInterval: Duration.minutes(10),
+    }
     expect(Duration.toSeconds(failureDelay(Duration.seconds(5), intervals))).toBe(5)
     expect(Duration.toSeconds(failureDelay(Duration.minutes(5), intervals))).toBe(60)
   })

@@ -52,7 +52,6 @@ describe("unsupportedFields", () => {
         "spec.version",
         "spec.version.requireMigrationCoverage",
         "spec.version.approvalMode",
-        "spec.onTimeout",
         "spec.decryption",
         "spec.migrations",
         "spec.migrationsSourceRef",
@@ -61,7 +60,6 @@ describe("unsupportedFields", () => {
         "spec.updateWindows",
         "spec.windowScope",
         "spec.errorBudget",
-        "spec.stages[1].onTimeout",
         "spec.stages[1].migrationAnchor",
         "spec.stages[1].applyHelmHookResources",
         "spec.stages[1].actions",
@@ -76,10 +74,9 @@ describe("unsupportedFields", () => {
       expect(
         yield* specWith({
           dependsOn: [{ name: "platform" }],
-          driftDetectionInterval: "1m",
           kubeConfig: { secretRef: { name: "remote" } },
         }),
-      ).toEqual(["spec.dependsOn", "spec.driftDetectionInterval", "spec.kubeConfig"])
+      ).toEqual(["spec.dependsOn", "spec.kubeConfig"])
     }),
   )
 
@@ -89,14 +86,16 @@ describe("unsupportedFields", () => {
         yield* specWith(
           {
             rollbackOnFailure: false,
-            onTimeout: "Hold",
+            // Implemented: a timeout counts as a failure (nothing to roll back).
+            onTimeout: "Rollback",
+            driftDetectionInterval: "1m",
             windowScope: "Updates",
             updateWindows: [],
             onRollback: [],
             migrations: [],
             dependsOn: [],
           },
-          { applyHelmHookResources: true, onTimeout: "Hold", migrationAnchor: "" },
+          { applyHelmHookResources: true, onTimeout: "Rollback", migrationAnchor: "" },
         ),
       ).toEqual([])
     }),
