@@ -7,13 +7,13 @@
  * that refuse every connection, so nothing reaches the network even if a remote resource
  * slipped past the checks done before. Output and time are capped.
  */
-import { createHash } from "node:crypto"
 import { Command, CommandExecutor, FileSystem } from "@effect/platform"
 import { NodeContext } from "@effect/platform-node"
 import { Duration, Effect, Layer, Stream } from "effect"
 import { defaultArtifactLimits } from "../src/programs/ArtifactFetcher.ts"
 import { Kustomize } from "../src/programs/Kustomize.ts"
 import { BuildFailed } from "../src/render/BuildFailed.ts"
+import { buildInputKey } from "../src/render/kustomize/buildInputKey.ts"
 import { bytesOf, checkTree } from "../src/render/kustomize/checkTree.ts"
 import type { ManifestFile } from "../src/render/ManifestFile.ts"
 
@@ -129,14 +129,6 @@ export const makeKustomizeLive = (options: KustomizeLiveOptions) =>
     // Same inputs, same output: the binary is pinned, without network or plugins. A no-op
     // reconcile then costs a hash instead of a temp dir and a process.
     const cache = new Map<string, string>()
-    const cacheKey = (files: ReadonlyArray<ManifestFile>, dir: string): string => {
-      const hash = createHash("sha256").update(`${dir}\0`)
-      for (const file of files) {
-        const bytes = bytesOf(file)
-        hash.update(`${file.path}\0${bytes.length}\0`).update(bytes)
-      }
-      return hash.digest("base64url")
-    }
     const remember = (key: string, output: string) => {
       cache.delete(key)
       cache.set(key, output)
@@ -151,7 +143,7 @@ export const makeKustomizeLive = (options: KustomizeLiveOptions) =>
 
     const build = (files: ReadonlyArray<ManifestFile>, dir: string) =>
       Effect.suspend(() => {
-        const key = cacheKey(files, dir)
+        const key = buildInputKey(files, dir)
         const cached = cache.get(key)
         return cached === undefined
           ? Effect.tap(runBuild(files, dir), (output) => Effect.sync(() => remember(key, output)))

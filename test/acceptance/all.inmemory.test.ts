@@ -2,6 +2,7 @@ import { Layer } from "effect"
 import { KubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { inMemoryFaults } from "./harness/faultInjector.ts"
+import { replayedKustomize } from "./harness/recordedKustomize.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
 import { compatibility } from "./scenarios/compatibility.ts"
@@ -30,6 +31,8 @@ const env: AcceptanceEnv = {
   kube: () => KubeClientInMemory,
   faults: inMemoryFaults,
   secondCluster: Layer.memoize(KubeClientInMemory),
+  // No processes here: the builds the real binary did in the live world, replayed.
+  kustomize: replayedKustomize(),
 }
 
 inventoryBasics(env)

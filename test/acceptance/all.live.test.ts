@@ -5,6 +5,7 @@ import { LiveKubeClient } from "../cluster/support.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { liveFaults } from "./harness/faultProxy.ts"
 import { installCrds } from "./harness/installCrds.ts"
+import { recordingKustomize } from "./harness/recordedKustomize.ts"
 import { secondControlPlane } from "./harness/secondControlPlane.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
@@ -38,7 +39,11 @@ const env: AcceptanceEnv = {
   faults: liveFaults,
   secondCluster: second.cluster,
   // Scenarios whose stages need kustomize pass it on: `scenarioLayer(..., { kustomize })`.
-  kustomize: KustomizeForTests(),
+  // STAGESET_RECORD_KUSTOMIZE=1 keeps each build for the in-memory world to replay.
+  kustomize:
+    process.env.STAGESET_RECORD_KUSTOMIZE === "1"
+      ? recordingKustomize(KustomizeForTests())
+      : KustomizeForTests(),
 }
 
 beforeAll(() => Effect.runPromise(Effect.provide(installCrds, LiveKubeClient)), 120_000)

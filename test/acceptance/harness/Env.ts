@@ -58,8 +58,9 @@ export interface AcceptanceEnv {
    */
   readonly secondCluster: Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope>
   /**
-   * Kustomize: the real binary where the env may start processes (live); absent, builds
-   * that need kustomize fail with BuildFailed (the in-memory env starts no processes).
+   * Kustomize: the real binary where the env may start processes (live); in-memory, the
+   * builds the binary did in the live world, replayed (test/acceptance/harness/
+   * recordedKustomize.ts). Absent, builds that need kustomize fail with BuildFailed.
    */
   readonly kustomize?: Layer.Layer<Kustomize>
 }

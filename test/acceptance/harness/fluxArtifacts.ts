@@ -23,11 +23,18 @@ export const publishArtifact = (input: {
   readonly name: string
   readonly revision: string
   readonly objects: ReadonlyArray<KubeObject>
+  /** More files of the artifact, by path (a kustomization and its resources). */
+  readonly files?: Readonly<Record<string, string>>
   readonly sourceRef?: Record<string, string>
 }) =>
   Effect.gen(function* () {
     const url = `http://source-controller.flux-system.svc/externalartifact/${input.namespace}/${input.name}/${input.revision}.tar.gz`
-    const bytes = yield* tarGz([{ name: "manifests.yaml", content: yamlOf(input.objects) }])
+    const bytes = yield* tarGz([
+      ...(input.objects.length === 0
+        ? []
+        : [{ name: "manifests.yaml", content: yamlOf(input.objects) }]),
+      ...Object.entries(input.files ?? {}).map(([name, content]) => ({ name, content })),
+    ])
     yield* (yield* ArtifactServer).register(url, bytes)
     const kube = yield* KubeClient
     const key = {
