@@ -73,6 +73,11 @@ export const startControllerProcess = (
           name: "stageset-controller",
           command: process.execPath,
           args: [
+            // BENCH_CPU_PROF=<dir>: a V8 CPU profile of each controller process, for finding
+            // what a benchmark's CPU goes to (open the .cpuprofile in Chrome DevTools).
+            ...(process.env.BENCH_CPU_PROF === undefined
+              ? []
+              : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]),
             mainScript,
             `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,

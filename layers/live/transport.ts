@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http"
 import * as http from "node:http"
 import * as https from "node:https"
+import * as tls from "node:tls"
 import type { KubeConfig } from "@kubernetes/client-node"
 import { Duration, Effect, Ref, type Scope } from "effect"
 import { type KubeError, KubeTransport } from "../../src/kube/KubeError.ts"
@@ -67,13 +68,20 @@ export const makeTransport = (
       return yield* new KubeConfigError({ message: "proxy-url in the kubeconfig is not supported" })
     const base = new URL(cluster.server)
     const prefix = base.pathname.replace(/\/$/, "")
-    const tls = yield* tlsOptions(kc)
-    const agentOptions = { keepAlive: true, maxSockets: config.maxSockets, maxFreeSockets: 16 }
+    const tlsAgentOptions = yield* tlsOptions(kc)
+    // Every socket freed stays open for the next request: a burst of applies (up to
+    // --concurrent x --apply-concurrency at once) would otherwise close all but a few when it
+    // ends, and the next burst pay a TLS handshake per request again, on both sides.
+    const agentOptions = {
+      keepAlive: true,
+      maxSockets: config.maxSockets,
+      maxFreeSockets: config.maxSockets,
+    }
     const agent = yield* Effect.acquireRelease(
       Effect.sync(() =>
         base.protocol === "http:"
           ? new http.Agent(agentOptions)
-          : new https.Agent({ ...agentOptions, ...tls }),
+          : new https.Agent({ ...agentOptions, ...tlsAgentOptions }),
       ),
       (agent) => Effect.sync(() => agent.destroy()),
     )
@@ -264,19 +272,25 @@ const failOnAbort = (
   })
 }
 
-/** TLS material for the pool, read once (client-node reads the files and runs exec plugins). */
+/**
+ * TLS material for the pool, read once (client-node reads the files and runs exec plugins),
+ * as one secure context: given CA, certificate and key instead, Node parses them again for
+ * every new connection.
+ */
 const tlsOptions = (kc: KubeConfig) =>
   Effect.tryPromise({
     try: async () => {
       const opts: https.RequestOptions = {}
       await kc.applyToHTTPSOptions(opts)
-      const tls: https.AgentOptions = {}
-      if (opts.ca !== undefined) tls.ca = opts.ca
-      if (opts.cert !== undefined) tls.cert = opts.cert
-      if (opts.key !== undefined) tls.key = opts.key
-      if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized
-      if (opts.servername !== undefined) tls.servername = opts.servername
-      return tls
+      const material: tls.SecureContextOptions = {}
+      if (opts.ca !== undefined) material.ca = opts.ca
+      if (opts.cert !== undefined) material.cert = opts.cert
+      if (opts.key !== undefined) material.key = opts.key
+      const agentOptions: https.AgentOptions = { secureContext: tls.createSecureContext(material) }
+      if (opts.rejectUnauthorized !== undefined)
+        agentOptions.rejectUnauthorized = opts.rejectUnauthorized
+      if (opts.servername !== undefined) agentOptions.servername = opts.servername
+      return agentOptions
     },
     catch: (cause) =>
       new KubeConfigError({ message: `kubeconfig credentials: ${errorMessage(cause)}` }),

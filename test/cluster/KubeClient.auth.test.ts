@@ -7,6 +7,7 @@ import { inject } from "vitest"
 import { makeKubeClientLive } from "../../layers/KubeClient.live.ts"
 import { loadKubeConfig } from "../../layers/live/loadKubeConfig.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
+import { generateCerts } from "../controlplane/certs.ts"
 import {
   kubeconfigWithUser,
   serviceAccountToken,
@@ -74,6 +75,48 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: authentic
       expect(unauthorized._tag).toBe("KubeForbidden")
       if (unauthorized._tag === "KubeForbidden") expect(unauthorized.status).toBe(401)
     }),
+  )
+
+  it.scoped(
+    "the server's certificate is verified against the kubeconfig's CA on every pooled connection",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDir
+        // Another control plane's PKI: its CA never signed this API server's certificate.
+        const strangers = yield* Effect.promise(() => generateCerts(dir))
+        const admin = new KubeConfig()
+        admin.loadFromFile(inject("kubeconfig"))
+        const cluster = admin.getCurrentCluster()!
+        const user = admin.getCurrentUser()!
+        const path = join(dir, "kubeconfig-other-ca")
+        const kubeconfig = (ca: string) => ({
+          apiVersion: "v1",
+          kind: "Config",
+          clusters: [
+            { name: "c", cluster: { server: cluster.server, "certificate-authority": ca } },
+          ],
+          users: [
+            {
+              name: "u",
+              user: {
+                ...(user.certFile ? { "client-certificate": user.certFile } : {}),
+                ...(user.keyFile ? { "client-key": user.keyFile } : {}),
+                ...(user.certData ? { "client-certificate-data": user.certData } : {}),
+                ...(user.keyData ? { "client-key-data": user.keyData } : {}),
+              },
+            },
+          ],
+          contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+          "current-context": "ctx",
+        })
+        yield* Effect.promise(() => writeFile(path, JSON.stringify(kubeconfig(strangers.caFile))))
+        const untrusted = yield* clientFor(path)
+        const refused = yield* Effect.flip(
+          untrusted.get({ apiVersion: "v1", kind: "Namespace", name: "default" }),
+        )
+        expect(refused._tag).toBe("KubeTransport")
+        expect(refused.message).toMatch(/certificate/)
+      }),
   )
 
   it.scoped(
