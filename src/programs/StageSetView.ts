@@ -10,7 +10,10 @@ export type StageView = Stage
  * test or the CLI without the full API object.
  */
 export interface StageSetView
-  extends Pick<StageSetSpec, "timeout" | "suspend" | "serviceAccountName" | "stages"> {
+  extends Pick<
+    StageSetSpec,
+    "timeout" | "suspend" | "serviceAccountName" | "stages" | "dependsOn" | "version"
+  > {
   readonly namespace: string
   readonly name: string
   readonly uid?: string | undefined
@@ -27,4 +30,6 @@ export interface StageSetView
    * reconcile refuses the StageSet as Unsupported while any is set.
    */
   readonly unsupported: ReadonlyArray<string>
+  /** `status.version` as stored: what a version from `spec.version` is compared with. */
+  readonly deployedVersion?: string | undefined
 }

@@ -49,7 +49,6 @@ describe("unsupportedFields", () => {
           },
         ),
       ).toEqual([
-        "spec.version",
         "spec.version.requireMigrationCoverage",
         "spec.version.approvalMode",
         "spec.onTimeout",
@@ -79,7 +78,18 @@ describe("unsupportedFields", () => {
           driftDetectionInterval: "1m",
           kubeConfig: { secretRef: { name: "remote" } },
         }),
-      ).toEqual(["spec.dependsOn", "spec.driftDetectionInterval", "spec.kubeConfig"])
+      ).toEqual(["spec.driftDetectionInterval", "spec.kubeConfig"])
+    }),
+  )
+
+  it.effect("accepts dependsOn and a version with allowDowngrade: they are implemented", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* specWith({
+          dependsOn: [{ name: "platform", namespace: "infra", minVersion: "1.2.0" }],
+          version: { value: "1.0.0", allowDowngrade: true, approvalMode: "Never" },
+        }),
+      ).toEqual([])
     }),
   )
 
