@@ -37,7 +37,8 @@ describe("dependencyCycle", () => {
     FastCheck.assert(
       FastCheck.property(edgesArb, (pairs) => {
         const edges: Record<string, Array<string>> = {}
-        for (const [from, to] of pairs) (edges[`n/${from}`] ??= []).push(`n/${to}`)
+        for (const [from, to] of pairs)
+          edges[`n/${from}`] = [...(edges[`n/${from}`] ?? []), `n/${to}`]
         const found = dependencyCycle("n/0", graph(edges))
         // Reachability by a plain fixpoint, to compare with.
         const reach = new Set(edges["n/0"] ?? [])
