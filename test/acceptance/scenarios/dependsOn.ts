@@ -223,6 +223,36 @@ export const dependsOn = (env: AcceptanceEnv) =>
     )
 
     it.live(
+      "--no-cross-namespace-refs does not refuse a dependency in another namespace (as in Flux): only its readiness is read",
+      () =>
+        Effect.gen(function* () {
+          const platform = uniqueName("xns-platform")
+          const apps = uniqueName("xns-apps")
+          yield* createNamespace(platform)
+          yield* createNamespace(apps)
+          yield* setSource(platform, "src", { "a.yaml": yamlOf([configMap("base")]) })
+          yield* setSource(apps, "src", { "a.yaml": yamlOf([configMap("web")]) })
+          yield* setStageSet(platform, "platform", [{ name: "s", source: "src" }])
+          yield* setStageSet(apps, "web", [{ name: "s", source: "src" }], {
+            dependsOn: [{ name: "platform", namespace: platform }],
+          })
+          expect((yield* reconcile(apps, "web")).outcome).toMatchObject({
+            failure: {
+              reason: "DependencyNotReady",
+              message: `dependency ${platform}/platform is not Ready (not reconciled yet)`,
+            },
+          })
+          expect((yield* reconcile(platform, "platform")).outcome).toEqual({ _tag: "Ready" })
+          expect((yield* reconcile(apps, "web")).outcome).toEqual({ _tag: "Ready" })
+          expect(yield* getObject(cmKey(apps, "web"))).toBeDefined()
+        }).pipe(
+          Effect.provide(
+            scenarioLayer(env.kube(), { ...options, config: { noCrossNamespaceRefs: true } }),
+          ),
+        ),
+    )
+
+    it.live(
       "status.version from fromArtifact and fromObject; a lower version is refused (DowngradeNotAllowed, nothing applied) until allowDowngrade",
       () =>
         Effect.gen(function* () {
