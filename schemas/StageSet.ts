@@ -224,16 +224,19 @@ export const StageSetDependency = Schema.Struct({
   namespace: optionalField(Dns1123Label, "Namespace of the StageSet; this one's by default."),
   minVersion: optionalField(
     NonEmptyString,
-    "Lowest status.version (semver) the StageSet must be Ready at.",
+    "Lowest status.version (a semantic version) the StageSet must be Ready at.",
   ),
 }).annotations({ description: "Another StageSet that must be Ready first." })
 
 export const VersionSource = Schema.Struct({
-  value: optionalField(NonEmptyString, "The version, written inline."),
+  value: optionalField(NonEmptyString, "The version, written inline (a semantic version)."),
   fromArtifact: optionalField(
     Schema.Struct({
       stage: Dns1123Label.annotations({ description: "Stage whose artifact holds the file." }),
-      path: NonEmptyString.annotations({ description: "Path of the version file." }),
+      path: NonEmptyString.annotations({
+        description:
+          "Path of the version file from the root of the source (a data key of a ConfigMap).",
+      }),
     }),
     "Read the version from a file in a stage's artifact.",
   ),
@@ -261,7 +264,10 @@ export const VersionSource = Schema.Struct({
     StringEnum("Never", "OnMigrations", "Always"),
     "Hold version changes for approval (only Never is supported).",
   ),
-  allowDowngrade: optionalField(Schema.Boolean, "Permit a lower version than status.version."),
+  allowDowngrade: optionalField(
+    Schema.Boolean,
+    "Permit a lower version than status.version; without it such a run is refused (DowngradeNotAllowed).",
+  ),
 }).annotations({ description: "Where the deployed version comes from (exactly one source)." })
 export type VersionSource = typeof VersionSource.Type
 
@@ -303,7 +309,7 @@ export const StageSetSpec = Schema.Struct({
   }),
   dependsOn: optionalField(
     Schema.Array(StageSetDependency),
-    "Other StageSets that must be Ready first (not supported yet: refused as Unsupported).",
+    "Other StageSets that must be Ready (at their current generation, and at minVersion when set) before this one applies anything; a deletion is not held.",
   ),
   driftDetectionInterval: optionalField(
     GoDuration,
@@ -319,7 +325,7 @@ export const StageSetSpec = Schema.Struct({
   ),
   version: optionalField(
     VersionSource,
-    "The version of what the StageSet deploys (not supported yet: refused as Unsupported).",
+    "The version of what the StageSet deploys, recorded in status.version when a run ends Ready.",
   ),
   ...goOnlySpecFields,
 }).annotations({ description: "The desired stages and how to reconcile them." })
@@ -367,6 +373,10 @@ export const StageSetStatus = Schema.Struct({
     "The source revisions of the last run that ended Ready, keyed namespace/name of the source object.",
   ),
   stages: optionalField(ListMap(StageStatus, "name"), "Observed state of each stage."),
+  version: optionalField(
+    Schema.String,
+    "The version (spec.version) of the last run that ended Ready; what dependsOn[].minVersion compares.",
+  ),
 }).annotations({ description: "Observed state of the StageSet." })
 export type StageSetStatus = typeof StageSetStatus.Type
 export type StageSetStatusEncoded = typeof StageSetStatus.Encoded

@@ -1,7 +1,10 @@
 import { Effect, Option } from "effect"
 import type { KubeClientApi } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import { dependencyHold } from "../programs/dependsOn/dependencyHold.ts"
+import { dependencyKey } from "../programs/dependsOn/dependencyKeys.ts"
 import { stageSetKey } from "../programs/stageSet/StageSetKey.ts"
+import { parseVersion } from "../programs/version/semanticVersion.ts"
 import { type CliFailure, fromKubeError } from "./CliFailure.ts"
 import { readyOf, specOf } from "./stageSets.ts"
 
@@ -45,6 +48,16 @@ export const holdsOf = (
       onSome: (s) => s.dependsOn ?? [],
     })) {
       const key = { namespace: dependency.namespace ?? namespace, name: dependency.name }
+      const min = dependency.minVersion
+      const version = min === undefined ? undefined : parseVersion(min)
+      if (min !== undefined && version === undefined) {
+        holds.push({
+          reason: "InvalidSpec",
+          message: `dependsOn ${key.namespace}/${key.name}: minVersion "${min}" is not a semantic version`,
+          from: "spec",
+        })
+        continue
+      }
       const found = yield* kube.get(stageSetKey(key)).pipe(
         Effect.map((o): KubeObject | undefined => o),
         Effect.catchTag("KubeNotFound", () => Effect.succeed(undefined)),
@@ -52,13 +65,18 @@ export const holdsOf = (
           fromKubeError(error, { verb: "get", resource: "stageset", ...key }),
         ),
       )
-      const ready = found === undefined ? undefined : readyOf(found)
-      if (ready?.status !== "True")
-        holds.push({
-          reason: "DependencyNotReady",
-          message: `dependsOn ${key.namespace}/${key.name}: ${found === undefined ? "not found" : `not Ready (${ready?.reason ?? "not reconciled yet"})`}`,
-          from: "live",
-        })
+      // The controller's own test (dependencyHold), so plan says what a reconcile would.
+      const why = dependencyHold(
+        {
+          key: dependencyKey(key.namespace, key.name),
+          ...(min === undefined || version === undefined
+            ? {}
+            : { minVersion: { text: min, version } }),
+        },
+        found,
+      )
+      if (why !== undefined)
+        holds.push({ reason: "DependencyNotReady", message: why, from: "live" })
     }
     const ready = readyOf(object)
     if (

@@ -1,4 +1,4 @@
-import { Option, Predicate } from "effect"
+import { Option } from "effect"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { statusOf } from "../programs/stageSet/observeStageSet.ts"
 import { formatTable } from "./output.ts"
@@ -9,15 +9,6 @@ export const shortRevision = (revision: string | undefined): string => {
   if (revision === undefined || revision === "") return "-"
   const digest = /^(.*:)([0-9a-f]{12})[0-9a-f]{8,}$/.exec(revision)
   return digest === null ? revision : `${digest[1]}${digest[2]}`
-}
-
-/**
- * `status.version`, which `spec.version` sets once this controller resolves versions; read
- * as it is stored until the status Schema carries it.
- */
-const versionOf = (object: KubeObject): string | undefined => {
-  const version = Predicate.isRecord(object.status) ? object.status.version : undefined
-  return typeof version === "string" && version !== "" ? version : undefined
 }
 
 /** `get NAME`: one StageSet as a reader wants it, the status decoded by its Schema. */
@@ -41,7 +32,7 @@ export const formatStageSetDetail = (object: KubeObject): string => {
       ? []
       : [field("Deleting", `since ${object.metadata.deletionTimestamp}`)]),
     field("Inventory mode", status.inventoryMode ?? "-"),
-    field("Version", versionOf(object) ?? "-"),
+    field("Version", status.version ?? "-"),
     field(
       "Generation",
       `${object.metadata.generation ?? "-"} (observed ${status.observedGeneration ?? "-"})`,

@@ -6,10 +6,12 @@ import {
   STAGE_SET_KIND,
 } from "../inventory/Labels.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import { dependencyKeysOf } from "../programs/dependsOn/dependencyKeys.ts"
 import { type ReconcileReport, reconcileStageSet } from "../programs/reconcileStageSet.ts"
 import { fluxSourceKinds } from "../programs/resolveSource.ts"
 import { ControllerConfig } from "./ControllerConfig.ts"
 import { crashEvent } from "./crashEvent.ts"
+import { readinessChanged } from "./dependencyWake.ts"
 import { EventRecorder } from "./EventRecorder.ts"
 import { fluxSourceChanged } from "./fluxSourceSummary.ts"
 import {
@@ -65,6 +67,11 @@ const runInformer = <R>(
  *
  * - StageSets: added and deleted ones, and updates of generation, annotations, deletion or
  *   finalizers (never status-only updates: our own status writes would loop).
+ * - The dependents of a StageSet (`spec.dependsOn`, an index kept like the source index)
+ *   when it appears, goes, or its readiness changes (`readinessChanged`: its Ready
+ *   condition, observed generation or `status.version`, our own status writes included),
+ *   never the StageSet itself. A dependency outside `--watch-namespaces` is not watched:
+ *   its dependents see its changes on their retryInterval only.
  * - StageInventory shards (label `stages.metio.wtf/stage-set`): their owner, so a deleted or
  *   edited shard is repaired.
  * - ConfigMaps, Secrets and the Flux source kinds: only the StageSets whose stages reference
@@ -78,8 +85,10 @@ const runInformer = <R>(
  *   Sources outside the watched namespaces are only picked up on the interval.
  *
  * Requeue per outcome: Ready -> forget failures, again after `spec.interval` (default
- * `--default-interval`), or the shorter `spec.driftDetectionInterval`; Failed, or an unexpected error or defect -> the key's failure
- * backoff, capped at `spec.retryInterval` (see `failureDelay`); Suspended -> nothing timed
+ * `--default-interval`), or the shorter `spec.driftDetectionInterval`; Failed, or an
+ * unexpected error or defect -> the key's failure backoff, capped at `spec.retryInterval`
+ * (see `failureDelay`); DependencyNotReady -> after `spec.retryInterval` (a dependency's
+ * change wakes it sooner); Suspended -> nothing timed
  * (a change to the StageSet enqueues it); Deleted / NotFound -> forget.
  *
  * Not scoped: it opens its own scope and never returns. Interrupting it stops the
@@ -95,6 +104,8 @@ export const runController = Effect.scoped(
     })
     const namespaces = config.watchNamespaces
     const index = yield* Ref.make(emptySourceIndex)
+    // The same index shape, keyed by dependency: StageSet key -> the StageSets that depend on it.
+    const dependents = yield* Ref.make(emptySourceIndex)
 
     const own = yield* OwnWrites
     /** Whether an event is a change someone else made (ours are already reconciled). */
@@ -111,12 +122,31 @@ export const runController = Effect.scoped(
         event._tag === "Deleted"
           ? Ref.update(index, (i) => removeStageSet(i, key))
           : Ref.update(index, (i) => setStageSet(i, key, sourceKeysOf(event.object)))
-      return Effect.zipRight(
-        reindex,
-        Effect.flatMap(
-          foreign(event, (previous) => stageSetChanged(previous, event.object)),
-          (wanted) => (wanted ? queue.add(key) : Effect.void),
-        ),
+      const reindexDependents =
+        event._tag === "Deleted"
+          ? Ref.update(dependents, (i) => removeStageSet(i, key))
+          : Ref.update(dependents, (i) => setStageSet(i, key, dependencyKeysOf(event.object)))
+      const wake =
+        event._tag === "Updated" && !readinessChanged(event.previous, event.object)
+          ? Effect.void
+          : Effect.flatMap(Ref.get(dependents), (i) =>
+              Effect.forEach(
+                stageSetsFor(i, key).filter((dependent) => dependent !== key),
+                queue.add,
+                { discard: true },
+              ),
+            )
+      return Effect.all(
+        [
+          reindex,
+          reindexDependents,
+          wake,
+          Effect.flatMap(
+            foreign(event, (previous) => stageSetChanged(previous, event.object)),
+            (wanted) => (wanted ? queue.add(key) : Effect.void),
+          ),
+        ],
+        { discard: true },
       )
     })
 
@@ -280,7 +310,13 @@ const afterReport = (
       })
     case "Failed":
       return Effect.gen(function* () {
-        const delay = failureDelay(yield* queue.backoff(key), intervals)
+        // Waiting for a dependency is no failure to back off from: its status change wakes
+        // this StageSet (see the dependents index); retryInterval is the fallback, as in the
+        // Go implementation.
+        const delay =
+          outcome.failure.reason === "DependencyNotReady"
+            ? intervals.retryInterval
+            : failureDelay(yield* queue.backoff(key), intervals)
         yield* queue.addAfter(key, delay)
         yield* Effect.logWarning("reconcile failed").pipe(
           Effect.annotateLogs({

@@ -1,6 +1,7 @@
 import type { Member } from "../inventory/RecordPlan.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import type { CompiledCheck } from "../readiness/celChecks.ts"
+import type { ManifestFile } from "../render/ManifestFile.ts"
 import type { StageView } from "./StageSetView.ts"
 
 /** One object of a stage's render, normalised (namespace defaulted, scope from discovery). */
@@ -25,4 +26,9 @@ export interface RenderedStage {
   readonly readyExprs?: ReadonlyArray<CompiledCheck>
   /** Values `postBuild` took from Secrets: no message about the stage may show them. */
   readonly secret?: ReadonlyArray<string>
+  /**
+   * Every file of the stage's source from its root, kept only for the stage whose file
+   * `spec.version.fromArtifact` names (and never for a Secret).
+   */
+  readonly versionFiles?: ReadonlyArray<ManifestFile>
 }

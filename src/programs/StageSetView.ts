@@ -12,7 +12,7 @@ export type StageView = Stage
 export interface StageSetView
   extends Pick<
     StageSetSpec,
-    "timeout" | "onTimeout" | "suspend" | "serviceAccountName" | "stages"
+    "timeout" | "onTimeout" | "suspend" | "serviceAccountName" | "stages" | "dependsOn" | "version"
   > {
   readonly namespace: string
   readonly name: string
@@ -30,4 +30,6 @@ export interface StageSetView
    * reconcile refuses the StageSet as Unsupported while any is set.
    */
   readonly unsupported: ReadonlyArray<string>
+  /** `status.version` as stored: what a version from `spec.version` is compared with. */
+  readonly deployedVersion?: string | undefined
 }

@@ -9,11 +9,13 @@ import type { KubeError } from "../kube/KubeError.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ApplyConflict } from "./errors/ApplyConflict.ts"
 import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
+import type { DependencyCycle, DependencyNotReady } from "./errors/dependencyErrors.ts"
 import type { InvalidSpec } from "./errors/InvalidSpec.ts"
 import type { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
 import type { TeardownFailed } from "./errors/TeardownFailed.ts"
 import type { Unsupported } from "./errors/Unsupported.ts"
 import type { VerifyFailed, VerifyTimeout } from "./errors/verifyErrors.ts"
+import type { DowngradeNotAllowed, InvalidVersion } from "./errors/versionErrors.ts"
 
 export type ConditionReason =
   | "Succeeded"
@@ -22,6 +24,10 @@ export type ConditionReason =
   | "ArtifactFailed"
   | "InvalidSpec"
   | "Unsupported"
+  | "DependencyNotReady"
+  | "DependencyCycle"
+  | "InvalidVersion"
+  | "DowngradeNotAllowed"
   | "BuildFailed"
   | "StageFailed"
   | "ApplyConflict"
@@ -43,6 +49,10 @@ export type ReconcileError =
   | InvalidObject
   | InvalidSpec
   | Unsupported
+  | DependencyNotReady
+  | DependencyCycle
+  | InvalidVersion
+  | DowngradeNotAllowed
   | InventoryCollision
   | SourceNotReady
   | ArtifactFailed
@@ -65,6 +75,10 @@ const REASONS: {
   InvalidSpec: { reason: "InvalidSpec", stalled: true },
   InvalidObject: { reason: "InvalidSpec", stalled: true },
   Unsupported: { reason: "Unsupported", stalled: true },
+  DependencyNotReady: { reason: "DependencyNotReady", stalled: false },
+  DependencyCycle: { reason: "DependencyCycle", stalled: true },
+  InvalidVersion: { reason: "InvalidVersion", stalled: true },
+  DowngradeNotAllowed: { reason: "DowngradeNotAllowed", stalled: true },
   InventoryCollision: { reason: "InvalidSpec", stalled: true },
   BuildFailed: { reason: "BuildFailed", stalled: true },
   ApplyConflict: { reason: "ApplyConflict", stalled: false },

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { shardName } from "../inventory/ShardName.ts"
 import type { StageRecord } from "../inventory/StageRecord.ts"
 import { InventoryStore } from "../inventory-store/InventoryStore.ts"
@@ -10,6 +10,7 @@ import type { RenderedStage } from "./RenderedStage.ts"
 import type { RunEvent } from "./RunEvent.ts"
 import { renderStageSet } from "./renderStageSet.ts"
 import type { StageSetView } from "./StageSetView.ts"
+import { planVersion } from "./version/planVersion.ts"
 
 export interface PreparedRun {
   readonly rendered: ReadonlyArray<RenderedStage>
@@ -22,6 +23,8 @@ export interface PreparedRun {
    * way, `InventoryEntryMalformed` warnings.
    */
   readonly events: ReadonlyArray<RunEvent>
+  /** The version `spec.version` names for this run (`status.version` once it ends Ready). */
+  readonly version: string | undefined
 }
 
 /**
@@ -71,6 +74,12 @@ const repairShards = (view: StageSetView, records: Map<string, StageRecord>) =>
 export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView) {
   const store = yield* InventoryStore
   const rendered = yield* renderStageSet(view)
+  // Before anything is written: a version that cannot be read, or a refused downgrade,
+  // holds the run like a render error.
+  const version = yield* Either.match(planVersion(view, rendered), {
+    onLeft: Effect.fail,
+    onRight: Effect.succeed,
+  })
   const stored = yield* store.listStageSet(view.namespace, view.name)
   const records = new Map<string, StageRecord>()
   for (const r of rendered) {
@@ -104,5 +113,6 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
       ...repaired,
       ...malformedEntryEvents(view.name, [...records.values(), ...removed], "kept"),
     ],
+    version,
   } satisfies PreparedRun
 })

@@ -4,6 +4,7 @@ import { checkShardNames, MAX_LABEL_VALUE_LENGTH } from "../inventory/ShardName.
 import { KubeClient } from "../kube/KubeClient.ts"
 import { AppliedCache } from "./AppliedCache.ts"
 import { deleteStageSet } from "./deleteStageSet.ts"
+import { checkDependencies } from "./dependsOn/checkDependencies.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { Unsupported } from "./errors/Unsupported.ts"
 import { type Failure, failureOf } from "./failureReason.ts"
@@ -89,7 +90,12 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
         status.write({ outcome: { _tag: "Failed", failure }, stages, inventoryMode }),
       ),
       reportOf({ _tag: "Failed", failure }, [
-        { type: "Warning", reason: failure.reason, message: failure.message },
+        {
+          // Waiting for a dependency is no fault (Flux reports it at info severity too).
+          type: failure.reason === "DependencyNotReady" ? "Normal" : "Warning",
+          reason: failure.reason,
+          message: failure.message,
+        },
       ]) satisfies ReconcileReport,
     )
 
@@ -112,10 +118,13 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   }
   const badName = checkNames(view)
   if (badName !== undefined) return yield* fail(failureOf(badName), previousStages)
+  // Nothing is read from the sources, applied or pruned until every dependency is Ready.
+  const held = yield* Effect.either(checkDependencies(view))
+  if (held._tag === "Left") return yield* fail(failureOf(held.left), previousStages)
 
   const prepared = yield* Effect.either(prepareRun(view))
   if (prepared._tag === "Left") return yield* fail(failureOf(prepared.left), previousStages)
-  const { rendered, records, removed, events: repairs } = prepared.right
+  const { rendered, records, removed, events: repairs, version } = prepared.right
 
   const steady = isSteady(status.previous, live.metadata.generation, view, rendered)
   // The run's pinned revisions, keyed as the Go implementation keys them.
@@ -139,6 +148,7 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     stages: run.stages,
     inventoryMode: run.inventoryMode,
     pinned,
+    version,
   })
   const events: Array<RunEvent> = [...repairs, ...run.events]
   // Each transition to Ready, as the Go implementation reports it: notification-controller

@@ -151,6 +151,9 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
       members,
       ...(readyExprs.right.length === 0 ? {} : { readyExprs: readyExprs.right }),
       ...(built.secret.length === 0 ? {} : { secret: built.secret }),
+      ...(stageSet.version?.fromArtifact?.stage === stage.name && source.sensitive !== true
+        ? { versionFiles: source.root }
+        : {}),
     })
   }
   return stages

@@ -71,6 +71,12 @@ export interface ResolvedSource extends StageFiles {
    * it. Absent for a local directory standing in for the source.
    */
   readonly from?: string
+  /**
+   * Every file of the source from its root, manifests or not (a ConfigMap's data keys, an
+   * artifact's files): where `spec.version.fromArtifact` finds its file. Empty for a Secret,
+   * whose content must never reach a status.
+   */
+  readonly root: ReadonlyArray<ManifestFile>
 }
 
 type ResolveError = SourceNotReady | ArtifactFailed | BuildFailed | InvalidSpec | KubeError
@@ -119,6 +125,10 @@ const resolveData = (key: ObjectKey) =>
       ...selected,
       revision: contentRevision(selected.files),
       from: `${key.namespace}/${key.name}`,
+      root:
+        key.kind === "Secret"
+          ? []
+          : Object.entries(data).map(([path, content]) => ({ path, content })),
       ...(key.kind === "Secret" ? { sensitive: true } : {}),
     } satisfies ResolvedSource
   })
@@ -201,6 +211,7 @@ export const sourceFromTree = (
   Effect.map(fromEither(selectArtifactFiles(tree, path)), (selected) => ({
     ...selected,
     revision: contentRevision(selected.files),
+    root: tree,
   }))
 
 /**

@@ -14,9 +14,7 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   }
   const listed = (list: ReadonlyArray<unknown> | undefined) => (list?.length ?? 0) > 0
   // Not implemented yet (issue 14, part 4): refused rather than ignored until they are.
-  check("spec.dependsOn", listed(spec.dependsOn))
   check("spec.kubeConfig", spec.kubeConfig !== undefined)
-  check("spec.version", spec.version !== undefined)
   // Not supported: there are no migrations to cover a version change, no approval gate.
   check("spec.version.requireMigrationCoverage", spec.version?.requireMigrationCoverage === true)
   check(

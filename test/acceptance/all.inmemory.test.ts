@@ -9,6 +9,7 @@ import { compatibility } from "./scenarios/compatibility.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
 import { crashRecovery } from "./scenarios/crashRecovery.ts"
 import { crdThenCr } from "./scenarios/crdThenCr.ts"
+import { dependsOn } from "./scenarios/dependsOn.ts"
 import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
 import { goAdoption } from "./scenarios/goAdoption.ts"
@@ -53,6 +54,7 @@ apiFaults(env)
 backupRestore(env)
 noOpFastPath(env)
 compatibility(env)
+dependsOn(env)
 goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)

@@ -13,6 +13,7 @@ import { compatibility } from "./scenarios/compatibility.ts"
 import { conflicts } from "./scenarios/conflicts.ts"
 import { crashRecovery } from "./scenarios/crashRecovery.ts"
 import { crdThenCr } from "./scenarios/crdThenCr.ts"
+import { dependsOn } from "./scenarios/dependsOn.ts"
 import { driftHeal } from "./scenarios/driftHeal.ts"
 import { apiFaults } from "./scenarios/faults.ts"
 import { goAdoption } from "./scenarios/goAdoption.ts"
@@ -69,6 +70,7 @@ backupRestore(env)
 noOpFastPath(env)
 kubectlInterop(env)
 compatibility(env)
+dependsOn(env)
 goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)

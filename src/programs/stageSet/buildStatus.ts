@@ -30,6 +30,8 @@ export interface StatusInput {
   readonly lastAttemptedRevisions: Readonly<Record<string, string>> | undefined
   /** `status.lastAppliedRevisions`: the pinned ones of a run that ended Ready, else the stored ones. */
   readonly lastAppliedRevisions: Readonly<Record<string, string>> | undefined
+  /** `status.version`: the version of a run that ended Ready, else the stored one. */
+  readonly version: string | undefined
 }
 
 /** What the Ready (and Reconciling) message adds while the mode is being switched. */
@@ -105,5 +107,6 @@ export const buildStatus = (
       ? {}
       : { lastAppliedRevisions: input.lastAppliedRevisions }),
     stages: input.stages,
+    ...(input.version === undefined ? {} : { version: input.version }),
   }
 }

@@ -65,7 +65,10 @@ export const viewOf = (object: KubeObject): Effect.Effect<StageSetView, InvalidO
       ? {}
       : { serviceAccountName: decoded.spec.serviceAccountName }),
     stages: decoded.spec.stages,
+    ...(decoded.spec.dependsOn === undefined ? {} : { dependsOn: decoded.spec.dependsOn }),
+    ...(decoded.spec.version === undefined ? {} : { version: decoded.spec.version }),
     reconcileStage: pendingStageRequest(object, statusOf(object)),
     unsupported: unsupportedFields(decoded.spec),
+    deployedVersion: statusOf(object).version,
   }))
 }

@@ -21,8 +21,15 @@ export interface StatusWriter {
 
 export type StatusWrite = Omit<
   StatusInput,
-  "generation" | "lastHandledReconcileAt" | "lastAttemptedRevisions" | "lastAppliedRevisions"
-> & { readonly pinned?: Readonly<Record<string, string>> }
+  | "generation"
+  | "lastHandledReconcileAt"
+  | "lastAttemptedRevisions"
+  | "lastAppliedRevisions"
+  | "version"
+> & {
+  readonly pinned?: Readonly<Record<string, string>>
+  readonly version?: string | undefined
+}
 
 /**
  * Status writes of one reconcile: every write carries the generation this reconcile read
@@ -39,7 +46,7 @@ export const makeStatusWriter = (
     live.metadata.annotations?.[RECONCILE_REQUESTED_AT] ?? previous.lastHandledReconcileAt
   return {
     previous,
-    write: ({ pinned, ...input }) =>
+    write: ({ pinned, version, ...input }) =>
       Effect.flatMap(DateTime.now, (now) =>
         writeStatus(
           key,
@@ -53,6 +60,11 @@ export const makeStatusWriter = (
                 pinned !== undefined && input.outcome._tag === "Ready"
                   ? pinned
                   : previous.lastAppliedRevisions,
+              // As in the Go implementation: set only by a run that ended Ready.
+              version:
+                version !== undefined && input.outcome._tag === "Ready"
+                  ? version
+                  : previous.version,
             },
             previous.conditions ?? [],
             DateTime.formatIso(now),

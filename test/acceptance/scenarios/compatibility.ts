@@ -103,7 +103,7 @@ export const compatibility = (env: AcceptanceEnv) =>
     const layer = () => scenarioLayer(env.kube(), { mode: "hybrid" })
 
     it.live(
-      "S25: as its docs write it (sourceRef without kind, a producer): Ready, its revisions in status, a Succeeded Event on the transition to Ready",
+      "S25: as its docs write it (sourceRef without kind, a producer, dependsOn another StageSet): held until its dependencies are Ready, then Ready, its revisions in status, a Succeeded Event on the transition to Ready",
       () =>
         Effect.gen(function* () {
           const ns = uniqueName("s25")
@@ -128,12 +128,39 @@ export const compatibility = (env: AcceptanceEnv) =>
             objects: [configMap("dashboards")],
             sourceRef: snippet,
           })
+          // Its dependencies, as its docs write them: one in another namespace, one at a
+          // minVersion.
+          const platformNs = uniqueName("s25-platform")
+          yield* createNamespace(platformNs)
+          yield* setSource(platformNs, "src", { "a.yaml": yamlOf([configMap("base")]) })
+          yield* setStageSet(platformNs, "platform", [{ name: "base", source: "src" }])
+          yield* setSource(ns, "db-src", { "a.yaml": yamlOf([configMap("db")]) })
+          yield* setStageSet(ns, "db", [{ name: "db", source: "db-src" }], {
+            version: { value: "5.2.0" },
+          })
           yield* writeStageSet(ns, "my-app", {
+            dependsOn: [
+              { name: "platform", namespace: platformNs },
+              { name: "db", minVersion: "5.2.0" },
+            ],
             stages: [
               { name: "platform", sourceRef: { name: "platform-manifests" } },
               { name: "dashboards", sourceRef: snippet },
             ],
           })
+
+          // Held until both dependencies are Ready (db at 5.2.0): nothing applied.
+          const waiting = yield* reconcile(ns, "my-app")
+          expect(waiting.outcome).toMatchObject({
+            _tag: "Failed",
+            failure: {
+              reason: "DependencyNotReady",
+              message: `dependency ${platformNs}/platform is not Ready (not reconciled yet)`,
+            },
+          })
+          expect(yield* getObject(cmKey(ns, "platform-config"))).toBeUndefined()
+          expect((yield* reconcile(platformNs, "platform")).outcome).toEqual({ _tag: "Ready" })
+          expect((yield* reconcile(ns, "db")).outcome).toEqual({ _tag: "Ready" })
 
           const first = yield* reconcile(ns, "my-app")
           expect(first.outcome).toEqual({ _tag: "Ready" })

@@ -49,7 +49,6 @@ describe("unsupportedFields", () => {
           },
         ),
       ).toEqual([
-        "spec.version",
         "spec.version.requireMigrationCoverage",
         "spec.version.approvalMode",
         "spec.decryption",
@@ -76,7 +75,18 @@ describe("unsupportedFields", () => {
           dependsOn: [{ name: "platform" }],
           kubeConfig: { secretRef: { name: "remote" } },
         }),
-      ).toEqual(["spec.dependsOn", "spec.kubeConfig"])
+      ).toEqual(["spec.kubeConfig"])
+    }),
+  )
+
+  it.effect("accepts dependsOn and a version with allowDowngrade: they are implemented", () =>
+    Effect.gen(function* () {
+      expect(
+        yield* specWith({
+          dependsOn: [{ name: "platform", namespace: "infra", minVersion: "1.2.0" }],
+          version: { value: "1.0.0", allowDowngrade: true, approvalMode: "Never" },
+        }),
+      ).toEqual([])
     }),
   )
 
