@@ -23,9 +23,14 @@ import {
   renewUntilLost,
   tryAcquireOrRenew,
 } from "./LeaseLock.ts"
-import { heldByOther, leaseKey, readLeaseRecord } from "./LeaseRecord.ts"
+import { heldByOther, type LeaseRecord, leaseKey, readLeaseRecord } from "./LeaseRecord.ts"
 import { ShardOwnership, type ShardOwnershipApi } from "./ShardOwnership.ts"
-import { acquireOrder, shardQuota, stageSetShard } from "./shardAssignment.ts"
+import {
+  acquireOrder,
+  type ShardLeaseState,
+  shardsToTake,
+  stageSetShard,
+} from "./shardAssignment.ts"
 
 /** The Lease of shard `k` (api.md, `--shards`). */
 export const shardLeaseName = (shard: number): string =>
@@ -61,8 +66,8 @@ type Lost = Deferred.Deferred<void>
  * Runs `body` with a ShardOwnership backed by one Lease per shard.
  *
  * Every retryPeriod (jittered) the replica reads the shard Leases, counts the other replicas
- * that hold an unexpired one, and tries to take free shards (absent, released, expired, or
- * already its own) until it holds its fair share (`shardQuota`). Each held shard is renewed by
+ * that hold an unexpired one, and tries to take shards until it holds its fair share
+ * (`shardsToTake`: abandoned ones at once, free ones one per round). Each held shard is renewed by
  * its own fiber as leader election renews its Lease; when renewal fails until renewDeadline
  * (shorter than the lease duration) or shows another holder, the shard is dropped at once:
  * `owns` answers false and guarded reconciles of it are interrupted, all before another
@@ -138,7 +143,7 @@ const acquireLoop = (
     const lock = lockOf(config, shard)
     return kube.get(leaseKey(lock.namespace, lock.name)).pipe(
       Effect.map((lease) => Option.some(readLeaseRecord(lease, lock.durationSeconds))),
-      Effect.catchTag("KubeNotFound", () => Effect.succeed(Option.none())),
+      Effect.catchTag("KubeNotFound", () => Effect.succeed(Option.none<LeaseRecord>())),
       // An unreadable Lease is neither free nor counted this round.
       Effect.option,
     )
@@ -159,19 +164,26 @@ const acquireLoop = (
   const round = Effect.gen(function* () {
     const leases = yield* Effect.forEach(order, readShard, { concurrency: "unbounded" })
     const now = yield* Clock.currentTimeMillis
-    const mine = yield* SubscriptionRef.get(held)
-    const others = new Set<string>()
-    const free: Array<number> = []
+    const states = new Map<number, ShardLeaseState>()
     leases.forEach((lease, i) => {
-      const shard = order[i] as number
-      if (Option.isNone(lease)) return
-      const record = lease.value
-      if (Option.isSome(record) && heldByOther(record.value, config.identity, now))
-        others.add(record.value.holderIdentity)
-      else if (!HashMap.has(mine, shard)) free.push(shard)
+      const state: ShardLeaseState = Option.match(lease, {
+        onNone: () => ({ _tag: "Unknown" }),
+        onSome: Option.match({
+          onNone: () => ({ _tag: "Free" }),
+          onSome: (record) =>
+            heldByOther(record, config.identity, now)
+              ? { _tag: "Held", holder: record.holderIdentity }
+              : record.holderIdentity === ""
+                ? { _tag: "Free" }
+                : { _tag: "Abandoned" },
+        }),
+      })
+      states.set(order[i] as number, state)
     })
-    const wanted = shardQuota(config.shards, others.size) - HashMap.size(mine)
-    yield* Effect.forEach(free.slice(0, Math.max(0, wanted)), take, { discard: true })
+    const mine = new Set(HashMap.keys(yield* SubscriptionRef.get(held)))
+    yield* Effect.forEach(shardsToTake(config.shards, order, states, mine), take, {
+      discard: true,
+    })
   })
   return round.pipe(
     // A hanging request must not stall the loop; the next round reads the Leases afresh.

@@ -37,3 +37,36 @@ export const acquireOrder = (identity: string, shards: number): ReadonlyArray<nu
   const start = fnv1a32(identity) % shards
   return Array.from({ length: shards }, (_, i) => (start + i) % shards)
 }
+
+/** What one round read from a shard's Lease, as far as taking it goes. */
+export type ShardLeaseState =
+  /** The Lease could not be read this round: neither taken nor counted. */
+  | { readonly _tag: "Unknown" }
+  /** No Lease yet, or released (no holder): nobody was working on the shard. */
+  | { readonly _tag: "Free" }
+  /** Its holder stopped renewing (expired), or it names this replica: work may be waiting. */
+  | { readonly _tag: "Abandoned" }
+  /** Held by another live replica. */
+  | { readonly _tag: "Held"; readonly holder: string }
+
+/**
+ * The shards to try this round, in order. Up to the fair share (`shardQuota`, counting the
+ * other holders seen): every abandoned shard at once, since its StageSets wait for a holder,
+ * but at most one free shard per round. That slow start is what spreads replicas that start
+ * together: each takes one, sees the others, and stops at its share, instead of the first
+ * to come up taking everything; a replica alone holds all N after N rounds.
+ */
+export const shardsToTake = (
+  shards: number,
+  order: ReadonlyArray<number>,
+  states: ReadonlyMap<number, ShardLeaseState>,
+  mine: ReadonlySet<number>,
+): ReadonlyArray<number> => {
+  const others = new Set<string>()
+  for (const state of states.values()) if (state._tag === "Held") others.add(state.holder)
+  const room = shardQuota(shards, others.size) - mine.size
+  const open = order.filter((k) => !mine.has(k))
+  const abandoned = open.filter((k) => states.get(k)?._tag === "Abandoned")
+  const free = open.filter((k) => states.get(k)?._tag === "Free").slice(0, 1)
+  return [...abandoned, ...free].slice(0, Math.max(0, room))
+}

@@ -4,7 +4,7 @@ import {
   type InMemoryDriverApi,
   makeKubeClientInMemory,
 } from "../../../layers/KubeClient.inMemory.ts"
-import { formatMicroTime, leaseKey } from "../../../src/controller/LeaseRecord.ts"
+import { leaseKey } from "../../../src/controller/LeaseRecord.ts"
 import {
   makeShardLeasesConfig,
   type ShardLeasesConfig,
@@ -89,22 +89,25 @@ const replica = (client: KubeClientApi, shardConfig: ShardLeasesConfig) =>
   })
 
 describe("withShardLeases", () => {
-  it.effect("a replica alone takes every shard Lease and owns every StageSet", () =>
+  it.effect("a replica alone takes the shard Leases one per round until it holds them all", () =>
     Effect.gen(function* () {
       const { client, driver } = yield* setup
       const a = yield* replica(client, config("a"))
       yield* settle
+      expect((yield* a.owned).length).toBe(1)
+      // Three more rounds of at most 2.4s (jittered 2s) each.
+      yield* advance(8)
       expect(yield* a.owned).toEqual([0, 1, 2, 3])
       for (let k = 0; k < SHARDS; k++)
         expect(yield* holderOf(driver, k)).toMatchObject({
           holderIdentity: "a",
           leaseDurationSeconds: 15,
-          renewTime: formatMicroTime(0),
         })
-      // Renewed every retry period, like the leader Lease.
+      // Each is renewed every retry period, like the leader Lease.
+      const before = yield* Effect.forEach([0, 1, 2, 3], (k) => holderOf(driver, k))
       yield* advance(10)
-      for (let k = 0; k < SHARDS; k++)
-        expect((yield* holderOf(driver, k))?.renewTime).toBe(formatMicroTime(10_000))
+      const after = yield* Effect.forEach([0, 1, 2, 3], (k) => holderOf(driver, k))
+      for (let k = 0; k < SHARDS; k++) expect(after[k]?.renewTime).not.toBe(before[k]?.renewTime)
       expect(yield* a.owned).toEqual([0, 1, 2, 3])
     }),
   )
@@ -120,9 +123,9 @@ describe("withShardLeases", () => {
       const ownedA = yield* a.owned
       const ownedB = yield* b.owned
       expect([...ownedA, ...ownedB].sort()).toEqual([0, 1, 2, 3])
-      // Starting from different shards (acquireOrder), each gets some before they collide.
-      expect(ownedA.length).toBeGreaterThan(0)
-      expect(ownedB.length).toBeGreaterThan(0)
+      // One free shard per round: each sees the other after its first and stops at ceil(4 / 2).
+      expect(ownedA).toHaveLength(2)
+      expect(ownedB).toHaveLength(2)
       for (let k = 0; k < SHARDS; k++)
         expect([ownedA.includes(k) ? "a" : "b"]).toContain(
           (yield* holderOf(driver, k))?.holderIdentity,
@@ -135,7 +138,7 @@ describe("withShardLeases", () => {
     Effect.gen(function* () {
       const { client } = yield* setup
       const a = yield* replica(client, config("a"))
-      yield* settle
+      yield* advance(10)
       const b = yield* replica(client, config("b"))
       yield* advance(60, [a, b])
       expect(yield* a.owned).toEqual([0, 1, 2, 3])
@@ -152,7 +155,8 @@ describe("withShardLeases", () => {
       Effect.gen(function* () {
         const { client, driver } = yield* setup
         const a = yield* replica(client.impersonate("pod-a"), config("a"))
-        yield* settle
+        yield* advance(10)
+        expect(yield* a.owned).toEqual([0, 1, 2, 3])
         const b = yield* replica(client, config("b"))
         // A reconcile of shard 0 that runs until interrupted.
         const interrupted = yield* Ref.make(false)
@@ -162,23 +166,23 @@ describe("withShardLeases", () => {
             Effect.never.pipe(Effect.onInterrupt(() => Ref.set(interrupted, true))),
           ),
         )
-        yield* advance(4, [a, b])
-        // From now on pod-a's Lease writes fail (reads still work): renewals stop at 4s.
+        yield* settle
+        // From now on pod-a's Lease writes fail (reads still work). Each shard was last
+        // renewed within the retry period before: between 8s and 10s.
         yield* driver.denyIdentity("pod-a", ["update", "create"])
-        yield* advance(9, [a, b])
+        yield* advance(7.5, [a, b])
         expect(yield* a.owned).toEqual([0, 1, 2, 3])
         expect(yield* Ref.get(interrupted)).toBe(false)
-        // 4s + renewDeadline 10s has passed: every shard dropped, the run interrupted.
-        yield* advance(2, [a, b])
+        // Past last renewal + renewDeadline (10s): every shard dropped, the run interrupted.
+        yield* advance(3, [a, b])
         expect(yield* a.owned).toEqual([])
         expect(yield* Ref.get(interrupted)).toBe(true)
         expect(yield* Fiber.join(run)).toEqual(Option.none())
-        // The Leases, renewed at 4s and 15s long, are still a's until 19s: b waits ...
+        // The Leases (15s long) are a's until 23s at the earliest: b waits ...
+        yield* advance(2, [a, b])
         expect(yield* b.owned).toEqual([])
-        yield* advance(3, [a, b])
-        expect(yield* b.owned).toEqual([])
-        // ... and takes them all (a holds nothing unexpired) within a retry period after.
-        yield* advance(4, [a, b])
+        // ... and takes them all at once when they expire (by 25s), within a retry period.
+        yield* advance(5.5, [a, b])
         expect(yield* b.owned).toEqual([0, 1, 2, 3])
         expect(yield* a.owned).toEqual([])
         // a keeps running, waiting for a free shard; its Lease writes still fail.
@@ -193,16 +197,21 @@ describe("withShardLeases", () => {
       yield* settle
       const b = yield* replica(client, config("b"))
       yield* advance(5, [a, b])
+      expect(yield* a.owned).toHaveLength(2)
       yield* Fiber.interrupt(a.fiber)
       for (let k = 0; k < SHARDS; k++) {
         const spec = yield* holderOf(driver, k)
+        if (spec?.holderIdentity === "b") continue
         expect(spec?.holderIdentity).toBeUndefined()
         expect(spec?.leaseDurationSeconds).toBe(1)
       }
-      // Well before a's 15s Leases would have expired: within one jittered retry period.
-      yield* advance(3, [b])
+      // Well before a's 15s Leases would have expired: released shards are free, taken one
+      // per round, so a's two take two rounds.
+      yield* advance(5, [b])
       expect(yield* b.owned).toEqual([0, 1, 2, 3])
-      expect((yield* holderOf(driver, 0))?.leaseTransitions).toBe(1)
+      const transitions = yield* Effect.forEach([0, 1, 2, 3], (k) => holderOf(driver, k))
+      // a's two were taken over once (a to b); b's own two never changed hands.
+      expect(transitions.map((t) => t?.leaseTransitions).sort()).toEqual([0, 0, 1, 1])
     }),
   )
 
@@ -210,15 +219,16 @@ describe("withShardLeases", () => {
     Effect.gen(function* () {
       const { client, driver } = yield* setup
       const a = yield* replica(client, config("a", { releaseOnCancel: false }))
-      yield* settle
+      yield* advance(10)
       const b = yield* replica(client, config("b"))
       yield* advance(10, [a, b])
+      expect(yield* b.owned).toEqual([])
       yield* Fiber.interrupt(a.fiber)
       expect((yield* holderOf(driver, 2))?.holderIdentity).toBe("a")
-      // Renewed at 10s, valid until 25s.
-      yield* advance(14, [b])
+      // Renewed between 18s and 20s, valid until 33s at the earliest and 35s at the latest.
+      yield* advance(12.5, [b])
       expect(yield* b.owned).toEqual([])
-      yield* advance(4, [b])
+      yield* advance(5, [b])
       expect(yield* b.owned).toEqual([0, 1, 2, 3])
       expect((yield* holderOf(driver, 2))?.holderIdentity).toBe("b")
     }),

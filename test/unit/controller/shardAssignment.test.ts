@@ -3,7 +3,9 @@ import { FastCheck } from "effect"
 import {
   acquireOrder,
   fnv1a32,
+  type ShardLeaseState,
   shardQuota,
+  shardsToTake,
   stageSetShard,
 } from "../../../src/controller/shardAssignment.ts"
 
@@ -62,5 +64,42 @@ describe("shard assignment", () => {
       expect(order[0]).toBe(fnv1a32(id) % 4)
     }
     expect(acquireOrder("a", 4)).not.toEqual(acquireOrder("b", 4))
+  })
+
+  describe("shardsToTake", () => {
+    const order = [2, 3, 0, 1]
+    const states = (...list: Array<ShardLeaseState>) =>
+      new Map(list.map((state, shard) => [shard, state] as const))
+    const free: ShardLeaseState = { _tag: "Free" }
+    const abandoned: ShardLeaseState = { _tag: "Abandoned" }
+    const held = (holder: string): ShardLeaseState => ({ _tag: "Held", holder })
+
+    it("takes one free shard per round, the first in its order", () => {
+      expect(shardsToTake(4, order, states(free, free, free, free), new Set())).toEqual([2])
+      expect(shardsToTake(4, order, states(free, free, free, free), new Set([2]))).toEqual([3])
+    })
+
+    it("takes every abandoned shard at once, up to the fair share", () => {
+      // Abandoned ones first (their StageSets wait), then one free one.
+      expect(
+        shardsToTake(4, order, states(abandoned, abandoned, abandoned, free), new Set()),
+      ).toEqual([2, 0, 1, 3])
+      // One other replica holds shard 3: the share is 2.
+      expect(
+        shardsToTake(4, order, states(abandoned, abandoned, abandoned, held("b")), new Set()),
+      ).toEqual([2, 0])
+    })
+
+    it("stops at the fair share counted from the other holders", () => {
+      // Two others: the share is ceil(4 / 3) = 2.
+      const two = states(held("b"), held("c"), free, free)
+      expect(shardsToTake(4, order, two, new Set())).toEqual([2])
+      expect(shardsToTake(4, order, two, new Set([2]))).toEqual([3])
+      expect(shardsToTake(4, order, two, new Set([2, 3]))).toEqual([])
+    })
+
+    it("never takes what another replica holds, nor what it could not read", () => {
+      expect(shardsToTake(2, [0, 1], states(held("b"), { _tag: "Unknown" }), new Set())).toEqual([])
+    })
   })
 })
