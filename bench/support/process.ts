@@ -37,9 +37,17 @@ export interface ControllerProcess {
   readonly pid: number
   readonly metricsUrl: string
   readonly logFile: string
+  /** The first log line that names the process's identity (`starting stageset-controller`, info level). */
+  readonly startLine: Effect.Effect<string>
+  /** SIGKILL: nothing is released, like a node failure. */
+  readonly kill: Effect.Effect<void>
 }
 
 let started = 0
+
+/** Whether `args` give `flag` (as `--flag=value`). */
+const named = (args: ReadonlyArray<string>, flag: string) =>
+  args.some((a) => a === flag || a.startsWith(`${flag}=`))
 
 /** The supervisor's log and pid file; a failure has already quoted the log's tail. */
 const removeLog = (logFile: string) =>
@@ -82,8 +90,12 @@ export const startControllerProcess = (
             `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,
             `--health-probe-bind-address=127.0.0.1:${healthPort}`,
-            "--leader-elect=false",
-            "--log-level=warn",
+            // Defaults a benchmark may override: one process reconciles everything (a
+            // sharded one needs its Leases), and only warnings are logged.
+            ...(named(args, "--leader-elect") || named(args, "--shards")
+              ? []
+              : ["--leader-elect=false"]),
+            ...(named(args, "--log-level") ? [] : ["--log-level=warn"]),
             ...args,
           ],
           logFile,
@@ -107,6 +119,16 @@ export const startControllerProcess = (
       pid: proc.pid,
       metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
       logFile,
+      startLine: Effect.promise(() => readFile(logFile, "utf8").catch(() => "")).pipe(
+        Effect.map((log) => log.split("\n").find((l) => l.includes('"identity"')) ?? ""),
+      ),
+      kill: Effect.sync(() => {
+        try {
+          process.kill(proc.pid, "SIGKILL")
+        } catch {
+          // Already gone.
+        }
+      }),
     } satisfies ControllerProcess
   })
 
@@ -164,3 +186,16 @@ export const processRequests = (metricsUrl: string) =>
     }
     return byVerb
   }).pipe(Effect.orElseSucceed((): Record<string, number> => ({})))
+
+/** `stageset_reconcile_total` of the process, summed over results. */
+export const processReconciles = (metricsUrl: string) =>
+  Effect.tryPromise(async () => {
+    const text = await (await fetch(metricsUrl)).text()
+    let sum = 0
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("stageset_reconcile_total{")) continue
+      const value = Number(line.slice(line.lastIndexOf(" ") + 1))
+      if (Number.isFinite(value)) sum += value
+    }
+    return sum
+  }).pipe(Effect.orElseSucceed(() => 0))

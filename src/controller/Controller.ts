@@ -13,6 +13,7 @@ import { ControllerConfig } from "./ControllerConfig.ts"
 import { crashEvent } from "./crashEvent.ts"
 import { readinessChanged } from "./dependencyWake.ts"
 import { EventRecorder } from "./EventRecorder.ts"
+import { enqueueAcquiredShards } from "./enqueueAcquiredShards.ts"
 import { fluxSourceChanged } from "./fluxSourceSummary.ts"
 import {
   cacheKey,
@@ -31,6 +32,7 @@ import {
 } from "./metrics.ts"
 import { OwnWrites } from "./OwnWrites.ts"
 import { failureDelay, intervalsOf } from "./requeueDelay.ts"
+import { ShardOwnership } from "./ShardOwnership.ts"
 import {
   emptySourceIndex,
   removeStageSet,
@@ -106,6 +108,10 @@ export const runController = Effect.scoped(
     const index = yield* Ref.make(emptySourceIndex)
     // The same index shape, keyed by dependency: StageSet key -> the StageSets that depend on it.
     const dependents = yield* Ref.make(emptySourceIndex)
+    // `--shards`: only keys of held shards are queued; the informers stay cluster-wide.
+    const ownership = yield* ShardOwnership
+    const add = (key: string) =>
+      Effect.flatMap(ownership.owns(key), (owned) => (owned ? queue.add(key) : Effect.void))
 
     const own = yield* OwnWrites
     /** Whether an event is a change someone else made (ours are already reconciled). */
@@ -132,7 +138,7 @@ export const runController = Effect.scoped(
           : Effect.flatMap(Ref.get(dependents), (i) =>
               Effect.forEach(
                 stageSetsFor(i, key).filter((dependent) => dependent !== key),
-                queue.add,
+                add,
                 { discard: true },
               ),
             )
@@ -143,12 +149,13 @@ export const runController = Effect.scoped(
           wake,
           Effect.flatMap(
             foreign(event, (previous) => stageSetChanged(previous, event.object)),
-            (wanted) => (wanted ? queue.add(key) : Effect.void),
+            (wanted) => (wanted ? add(key) : Effect.void),
           ),
         ],
         { discard: true },
       )
     })
+    yield* Effect.forkScoped(enqueueAcquiredShards(ownership, stageSets, add))
 
     const inventories = yield* makeInformer(INVENTORIES, {
       namespaces,
@@ -160,8 +167,7 @@ export const runController = Effect.scoped(
       if (owner === undefined) return Effect.void
       return Effect.flatMap(
         foreign(event, (previous) => shardChanged(previous, event.object)),
-        (wanted) =>
-          wanted ? queue.add(cacheKey(event.object.metadata.namespace, owner)) : Effect.void,
+        (wanted) => (wanted ? add(cacheKey(event.object.metadata.namespace, owner)) : Effect.void),
       )
     })
 
@@ -175,11 +181,9 @@ export const runController = Effect.scoped(
           ...sourceKeysOfEvent(event.object),
           ...(event._tag === "Updated" ? sourceKeysOfEvent(event.previous) : []),
         ])
-        return Effect.forEach(
-          new Set([...keys].flatMap((key) => stageSetsFor(i, key))),
-          queue.add,
-          { discard: true },
-        )
+        return Effect.forEach(new Set([...keys].flatMap((key) => stageSetsFor(i, key))), add, {
+          discard: true,
+        })
       })
     for (const kind of ["ConfigMap", "Secret"] as const)
       yield* Effect.forkScoped(watchCoreSource(kind, namespaces, enqueueReaders))
@@ -263,18 +267,33 @@ export const runController = Effect.scoped(
 
     // The last line of defence: whatever breaks around a reconcile (events, metrics) is
     // logged and backed off too, so a worker only ends with the controller.
+    // The shard is checked again right before the reconcile starts (a delayed requeue may
+    // fire after it was lost) and a reconcile of a shard lost meanwhile is interrupted.
     const worker = Effect.flatMap(queue.take, (key) =>
-      process(key).pipe(
-        Effect.catchAllCause((cause) =>
-          Effect.zipRight(
-            Effect.logError("worker failed; retrying").pipe(
-              Effect.annotateLogs({ key, cause: Cause.pretty(cause) }),
-            ),
-            queue.addRateLimited(key),
+      ownership
+        .guard(
+          key,
+          // Start and end are logged so a run's span can be told per replica (and an
+          // interrupted run ends here too).
+          Effect.zipRight(Effect.logDebug("reconcile started"), process(key)).pipe(
+            Effect.ensuring(Effect.logDebug("reconcile ended")),
           ),
+        )
+        .pipe(
+          Effect.flatMap((ran) =>
+            Option.isNone(ran) ? Effect.logDebug("not reconciled: shard not held") : Effect.void,
+          ),
+          Effect.annotateLogs({ key }),
+          Effect.catchAllCause((cause) =>
+            Effect.zipRight(
+              Effect.logError("worker failed; retrying").pipe(
+                Effect.annotateLogs({ key, cause: Cause.pretty(cause) }),
+              ),
+              queue.addRateLimited(key),
+            ),
+          ),
+          Effect.ensuring(queue.done(key)),
         ),
-        Effect.ensuring(queue.done(key)),
-      ),
     ).pipe(Effect.forever)
     const workers = Math.max(1, config.concurrent)
     yield* Effect.logInfo("controller started").pipe(

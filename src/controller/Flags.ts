@@ -41,6 +41,8 @@ export interface ControllerFlags {
   readonly kustomizePath: Option.Option<string>
   /** `--allow-artifact-hosts`: exceptions to the artifact fetcher's address checks. */
   readonly allowArtifactHosts: AllowArtifactHosts
+  /** `--shards`: 1 = one replica reconciles everything (under `--leader-elect`); more = one Lease per shard. */
+  readonly shards: number
 }
 
 const atLeastOne = (name: string) =>
@@ -58,7 +60,7 @@ const positiveInteger = (name: string, fallback: number, description: string) =>
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/
 
-export const controllerOptions = Options.all({
+const fields = Options.all({
   kubeconfig: Options.text("kubeconfig").pipe(
     Options.withDescription(
       "Path to a kubeconfig. Otherwise KUBECONFIG, then the in-cluster ServiceAccount, then ~/.kube/config.",
@@ -205,4 +207,27 @@ export const controllerOptions = Options.all({
       "Comma-separated host names, IP addresses and CIDR ranges an artifact URL may reach although they are loopback, link-local, unspecified or cloud-metadata addresses (default: none).",
     ),
   ),
-}) satisfies Options.Options<ControllerFlags>
+  shards: positiveInteger(
+    "shards",
+    1,
+    "Split StageSets into this many shards by a hash of namespace/name; each is held by one replica through its Lease stageset-controller-shard-<k>.stages.metio.wtf, so replicas share the work. More than 1 replaces the single leader Lease.",
+  ),
+})
+
+/**
+ * Shards are handed out through Leases, so `--shards` above 1 with `--leader-elect=false`
+ * asks for two things that cannot both hold: refused rather than one of them ignored.
+ */
+export const controllerOptions = fields.pipe(
+  Options.mapEffect((flags) =>
+    flags.shards > 1 && flags.leaderElect._tag === "Some" && !flags.leaderElect.value
+      ? Effect.fail(
+          ValidationError.invalidValue(
+            HelpDoc.p(
+              `--shards=${flags.shards} needs the shard Leases: it cannot be combined with --leader-elect=false`,
+            ),
+          ),
+        )
+      : Effect.succeed(flags),
+  ),
+) satisfies Options.Options<ControllerFlags>

@@ -1,7 +1,5 @@
 import {
   Cause,
-  Clock,
-  Data,
   Duration,
   Effect,
   Exit,
@@ -13,15 +11,18 @@ import {
   Scope,
   SubscriptionRef,
 } from "effect"
-import { KubeClient, type KubeClientApi } from "../kube/KubeClient.ts"
-import { isRetryable, type KubeError } from "../kube/KubeError.ts"
+import { KubeClient } from "../kube/KubeClient.ts"
 import {
-  heldByOther,
-  type LeaseRecord,
-  leaseKey,
-  leaseObject,
-  readLeaseRecord,
-} from "./LeaseRecord.ts"
+  durationSecondsOf,
+  type LeaseLock,
+  LostLease,
+  leaseTimingProblem,
+  releaseLease,
+  renewUntilLost,
+  tryAcquireOrRenew,
+} from "./LeaseLock.ts"
+
+export { LostLease } from "./LeaseLock.ts"
 
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, with client-go's semantics: a candidate
@@ -71,82 +72,9 @@ export const leaderIdentity = (hostname: string): Effect.Effect<string> =>
     (parts) => `${hostname}_${parts.map((p) => p.toString(16).padStart(4, "0")).join("")}`,
   )
 
-/** Leadership ended without being given up: renewal kept failing for renewDeadline, or another candidate holds the lease. */
-export class LostLease extends Data.TaggedError("LostLease")<{
-  readonly lease: string
-  readonly identity: string
-  readonly reason: string
-}> {
-  override get message(): string {
-    return `lost the leader lease ${this.lease} (${this.identity}): ${this.reason}`
-  }
-}
-
-/** A conflicting release is retried a little: our own renewal may have landed just before it. */
-const releaseRetry = Schedule.spaced(Duration.millis(100)).pipe(
-  Schedule.intersect(Schedule.recurs(3)),
-)
-
-type Attempt =
-  | { readonly _tag: "Held"; readonly renewedAt: number }
-  | { readonly _tag: "HeldByOther"; readonly holder: string }
-
 /** A misconfiguration is a bug in the caller, not a runtime condition: report it as a defect. */
-const configProblem = (config: LeaderElectionConfig): Option.Option<string> => {
-  if (config.identity === "") return Option.some("identity must not be empty")
-  if (Duration.lessThan(config.leaseDuration, Duration.seconds(1)))
-    return Option.some("leaseDuration must be at least 1s")
-  if (!Duration.greaterThan(config.leaseDuration, config.renewDeadline))
-    return Option.some("leaseDuration must be greater than renewDeadline")
-  if (!Duration.greaterThan(config.renewDeadline, config.retryPeriod))
-    return Option.some("renewDeadline must be greater than retryPeriod")
-  if (!Duration.greaterThan(config.retryPeriod, Duration.zero))
-    return Option.some("retryPeriod must be positive")
-  return Option.none()
-}
-
-/**
- * One round of client-go's tryAcquireOrRenew. `beforeWrite` runs before any write that may make
- * us the holder, so shutdown knows to release even if the response is lost. A 409 (someone else
- * wrote first) and other API errors are left to the caller.
- */
-const tryAcquireOrRenew = (
-  kube: KubeClientApi,
-  config: LeaderElectionConfig,
-  durationSeconds: number,
-  beforeWrite: Effect.Effect<void>,
-): Effect.Effect<Attempt, KubeError> =>
-  Effect.gen(function* () {
-    const key = leaseKey(config.namespace, config.name)
-    const live = yield* kube.get(key).pipe(
-      Effect.asSome,
-      Effect.catchTag("KubeNotFound", () => Effect.succeedNone),
-    )
-    const now = yield* Clock.currentTimeMillis
-    const old = Option.map(live, (lease) => readLeaseRecord(lease, durationSeconds))
-    if (Option.isSome(old) && heldByOther(old.value, config.identity, now))
-      return { _tag: "HeldByOther", holder: old.value.holderIdentity } as const
-    const ours = Option.exists(old, (r) => r.holderIdentity === config.identity)
-    const record: LeaseRecord = {
-      holderIdentity: config.identity,
-      leaseDurationSeconds: durationSeconds,
-      acquireTime: ours
-        ? Option.orElse(
-            Option.flatMap(old, (r) => r.acquireTime),
-            () => Option.some(now),
-          )
-        : Option.some(now),
-      renewTime: Option.some(now),
-      leaseTransitions: Option.match(old, {
-        onNone: () => 0,
-        onSome: (r) => (ours ? r.leaseTransitions : r.leaseTransitions + 1),
-      }),
-    }
-    yield* beforeWrite
-    const lease = leaseObject(key, record, live)
-    yield* Option.isNone(live) ? kube.create(lease) : kube.update(lease)
-    return { _tag: "Held", renewedAt: now } as const
-  })
+const configProblem = (config: LeaderElectionConfig): Option.Option<string> =>
+  leaseTimingProblem(config.identity, config)
 
 /**
  * Runs `whileLeader` only while holding the lease. Waits (retrying every retryPeriod, jittered)
@@ -170,14 +98,18 @@ export const withLeaderElection = <A, E, R>(
     const kube = yield* KubeClient
     const lease = `${config.namespace}/${config.name}`
     const annotate = Effect.annotateLogs({ lease, identity: config.identity })
-    const lost = (reason: string) => new LostLease({ lease, identity: config.identity, reason })
-    const durationSeconds = Math.ceil(Duration.toMillis(config.leaseDuration) / 1000)
+    const lock: LeaseLock = {
+      namespace: config.namespace,
+      name: config.name,
+      identity: config.identity,
+      durationSeconds: durationSecondsOf(config.leaseDuration),
+    }
     const mayHold = yield* Ref.make(false)
     const lastRenewal = yield* Ref.make(0)
     const seenHolder = yield* Ref.make("")
     const setLeader = (leader: boolean) =>
       isLeader === undefined ? Effect.void : SubscriptionRef.set(isLeader, leader)
-    const attempt = tryAcquireOrRenew(kube, config, durationSeconds, Ref.set(mayHold, true))
+    const attempt = tryAcquireOrRenew(kube, lock, Ref.set(mayHold, true))
 
     const acquireOnce = attempt.pipe(
       // A hanging request must not stall the candidate; the next round reads the lease afresh.
@@ -203,67 +135,10 @@ export const withLeaderElection = <A, E, R>(
         until: (held) => held,
       }),
     )
-
-    // Each round must succeed before renewDeadline after the last successful renewal; within
-    // that window failed attempts are retried, but seeing another holder ends leadership at once.
-    const renewRound = Effect.gen(function* () {
-      const deadline = (yield* Ref.get(lastRenewal)) + Duration.toMillis(config.renewDeadline)
-      const now = yield* Clock.currentTimeMillis
-      yield* attempt.pipe(
-        Effect.flatMap((result) =>
-          result._tag === "Held"
-            ? Ref.set(lastRenewal, result.renewedAt)
-            : Effect.fail(lost(`the lease is held by ${result.holder}`)),
-        ),
-        Effect.tapError((error) =>
-          error._tag === "LostLease" ? Effect.void : Effect.logWarning("renewal failed", error),
-        ),
-        Effect.retry({
-          schedule: Schedule.spaced(config.retryPeriod),
-          while: (error) => error._tag !== "LostLease",
-        }),
-        Effect.timeoutFail({
-          duration: Duration.millis(Math.max(0, deadline - now)),
-          onTimeout: () => lost(`could not renew within ${Duration.format(config.renewDeadline)}`),
-        }),
-        Effect.mapError((error) => (error._tag === "LostLease" ? error : lost(error.message))),
-      )
-    })
-    const renew = renewRound.pipe(
-      Effect.schedule(Schedule.spaced(config.retryPeriod)),
-      Effect.zipRight(Effect.never),
+    const renew = Effect.flatMap(Ref.get(lastRenewal), (renewedAt) =>
+      renewUntilLost(kube, lock, config, renewedAt),
     )
-
-    const release = Effect.gen(function* () {
-      const key = leaseKey(config.namespace, config.name)
-      const live = yield* kube.get(key)
-      const record = readLeaseRecord(live, durationSeconds)
-      if (record.holderIdentity !== config.identity) return
-      const now = yield* Clock.currentTimeMillis
-      // client-go's release: no holder, a 1s duration, times set to now, transitions kept.
-      const released: LeaseRecord = {
-        holderIdentity: "",
-        leaseDurationSeconds: 1,
-        acquireTime: Option.some(now),
-        renewTime: Option.some(now),
-        leaseTransitions: record.leaseTransitions,
-      }
-      yield* kube.update(leaseObject(key, released, Option.some(live)))
-      yield* Effect.log("released the leader lease")
-    }).pipe(
-      Effect.retry({
-        schedule: releaseRetry,
-        while: (error) => error._tag === "KubeConflict" || isRetryable(error),
-      }),
-      Effect.catchTag("KubeNotFound", () => Effect.void),
-      // Finalizers are uninterruptible; the timeout must be able to cut a hanging request short
-      // so that shutdown is never held up by an unreachable API server.
-      Effect.interruptible,
-      Effect.timeout(config.renewDeadline),
-      Effect.catchAll((error) =>
-        Effect.logWarning("could not release the lease; it expires on its own", error),
-      ),
-    )
+    const release = releaseLease(kube, lock, config.renewDeadline)
 
     return yield* Effect.acquireUseRelease(
       Scope.make(),

@@ -9,6 +9,7 @@ import { makeLeaderElectionConfig, withLeaderElection } from "./LeaderElection.t
 import { MetricsServerLive } from "./MetricsServer.ts"
 import { ProbeServerLive } from "./ProbeServer.ts"
 import { ProcessInfo } from "./ProcessInfo.ts"
+import { makeShardLeasesConfig, withShardLeases } from "./ShardLeases.ts"
 
 const serviceAccountNamespace = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
 
@@ -48,7 +49,11 @@ export const runProcess = (flags: ControllerFlags) =>
     const metricsAddress = yield* parseBindAddress(flags.metricsBindAddress)
     const probeAddress = yield* parseBindAddress(flags.healthProbeBindAddress)
     const { identity, version, server, kubeconfigOrigin: origin } = yield* ProcessInfo
-    const leaderElect = Option.getOrElse(flags.leaderElect, () => origin === "in-cluster")
+    const sharded = flags.shards > 1
+    // With shards the shard Leases take the place of the leader Lease (Flags refuses
+    // --shards with --leader-elect=false).
+    const leaderElect =
+      !sharded && Option.getOrElse(flags.leaderElect, () => origin === "in-cluster")
     const serving = yield* SubscriptionRef.make(false)
     const isLeader = yield* SubscriptionRef.make(!leaderElect)
 
@@ -62,6 +67,7 @@ export const runProcess = (flags: ControllerFlags) =>
         shardCap: flags.inventoryShardCap,
         concurrent: flags.concurrent,
         leaderElect,
+        shards: flags.shards,
         metrics: Option.match(metricsAddress, { onNone: () => "off", onSome: formatBindAddress }),
         probes: Option.match(probeAddress, { onNone: () => "off", onSome: formatBindAddress }),
         // Exceptions to a security check belong in the first line an operator reads.
@@ -73,17 +79,25 @@ export const runProcess = (flags: ControllerFlags) =>
       Effect.zipRight(awaitStageSetApi, SubscriptionRef.set(serving, true)),
       runController,
     )
-    const work = leaderElect
+    const work = sharded
       ? Effect.flatMap(leaseNamespace(flags), (namespace) =>
-          withLeaderElection(
-            makeLeaderElectionConfig({ namespace, identity }),
+          withShardLeases(
+            makeShardLeasesConfig({ shards: flags.shards, namespace, identity }),
             controller,
-            isLeader,
           ),
         )
-      : controller
+      : leaderElect
+        ? Effect.flatMap(leaseNamespace(flags), (namespace) =>
+            withLeaderElection(
+              makeLeaderElectionConfig({ namespace, identity }),
+              controller,
+              isLeader,
+            ),
+          )
+        : controller
     // Ready once the API server answers and serves StageSets; a standby is ready too, so a
     // rollout is not blocked on the leader (only one replica reconciles at a time anyway).
+    // A sharded replica is ready once serving, whether or not it holds a shard yet.
     const ready = leaderElect
       ? Effect.zipWith(
           SubscriptionRef.get(serving),

@@ -194,8 +194,8 @@ const startProxy = async (upstream: Upstream) => {
   }
 }
 
-/** The proxy for one test, and a kubeconfig copy that points at it. */
-const proxied = (
+/** The proxy for one test, and a kubeconfig copy that points at it (e.g. for a controller process). */
+export const proxied = (
   kubeconfigPath: string,
 ): Effect.Effect<
   { readonly kubeconfig: string; readonly injector: FaultInjectorApi },

@@ -80,6 +80,19 @@ layer(LiveKubeClient, { excludeTestServices: true })("Helm chart on a real API s
             true,
             { verb: "update", group: "coordination.k8s.io", resource: "leases", namespace: ns },
           ],
+          // The shard Leases of --shards (and the leader Lease) by name: the Role names none.
+          ...[
+            "stageset-controller.stages.metio.wtf",
+            "stageset-controller-shard-3.stages.metio.wtf",
+          ].flatMap((name) =>
+            (["get", "create", "update"] as const).map(
+              (verb) =>
+                [
+                  true,
+                  { verb, group: "coordination.k8s.io", resource: "leases", namespace: ns, name },
+                ] as const,
+            ),
+          ),
           [true, { verb: "impersonate", resource: "serviceaccounts", namespace: elsewhere }],
           [
             true,

@@ -68,6 +68,8 @@ export type Attributes = {
   readonly group?: string
   readonly subresource?: string
   readonly namespace?: string
+  /** One named object (e.g. a Lease), for rules that name their resources. */
+  readonly name?: string
 }
 
 /** What a SubjectAccessReview says of the ServiceAccount `account` in `ns`. */

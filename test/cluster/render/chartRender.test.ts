@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process"
+import { execFileSync, spawnSync } from "node:child_process"
 import { readdirSync, readFileSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -161,6 +161,33 @@ describe("Helm chart", () => {
     expect(text).toContain("--leader-elect=false")
     expect(find(all, "ServiceMonitor", "stageset-controller")).toBeDefined()
     expect(all.filter((o) => o.metadata.name === "stageset-controller-apply")).toEqual([])
+  })
+
+  it("shards: --shards above 1 next to the leader Lease's flag; refused without leader election", () => {
+    const args = (...extra: Array<string>) =>
+      (
+        find(
+          objects(render(...extra)),
+          "Deployment",
+          "stageset-controller",
+        ) as unknown as Deployment
+      ).spec.template.spec.containers[0]?.args ?? []
+    // One shard is today's single leader: no flag, so the default render is unchanged.
+    expect(args().some((a) => a.startsWith("--shards"))).toBe(false)
+    expect(args("--set", "shards=4,replicas.min=2,replicas.max=2")).toEqual(
+      expect.arrayContaining(["--leader-elect=true", "--shards=4"]),
+    )
+    const refused = spawnSync(
+      helm,
+      [...templateArgs, "--set", "shards=4,controller.leaderElect=false"],
+      { encoding: "utf8" },
+    )
+    expect(refused.status).not.toBe(0)
+    expect(refused.stderr).toContain(
+      "shards=4 needs the shard Leases: it cannot be combined with controller.leaderElect=false",
+    )
+    const zero = spawnSync(helm, [...templateArgs, "--set", "shards=0"], { encoding: "utf8" })
+    expect(zero.stderr).toContain("/shards")
   })
 
   it("binds per namespace instead of cluster-wide when watchNamespaces is set", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Metric, Ref, Schedule } from "effect"
+import { Duration, Effect, Layer, Metric, Option, Ref, Schedule, SubscriptionRef } from "effect"
 import { AppliedCacheMemory } from "../../../layers/AppliedCache.memory.ts"
 import {
   ArtifactFetcherInMemory,
@@ -16,6 +16,8 @@ import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
 import { EventRecorder, type EventTarget } from "../../../src/controller/EventRecorder.ts"
 import { reconcileTotal } from "../../../src/controller/metrics.ts"
 import { ownWritesKubeClientLayer } from "../../../src/controller/OwnWrites.ts"
+import { ShardOwnership, type ShardOwnershipApi } from "../../../src/controller/ShardOwnership.ts"
+import { stageSetShard } from "../../../src/controller/shardAssignment.ts"
 import { API_VERSION, FINALIZER, STAGE_INVENTORY_KIND } from "../../../src/inventory/Labels.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { ObjectKey } from "../../../src/kube/KubeObject.ts"
@@ -385,5 +387,46 @@ describe("Controller", () => {
         yield* eventually(isReady(ns, "produced"))
         expect(yield* getObject(cmKey(ns, "m"))).toBeDefined()
       }).pipe(Effect.provide(testLayer(Duration.hours(1)))),
+  )
+
+  it.scopedLive(
+    "with shards, reconciles only the held shards' StageSets; acquiring a shard queues its StageSets",
+    () =>
+      Effect.gen(function* () {
+        const ns = "sharded"
+        yield* createNamespace(ns)
+        yield* setSource(ns, "src", { "a.yaml": yamlOf([configMap("one")]) })
+        // Two StageSets in each of two shards.
+        const names = { 0: [] as Array<string>, 1: [] as Array<string> }
+        for (let i = 0; names[0].length < 2 || names[1].length < 2; i++) {
+          const list = names[stageSetShard(`${ns}/ss-${i}`, 2) as 0 | 1]
+          if (list.length < 2) list.push(`ss-${i}`)
+        }
+        for (const name of [...names[0], ...names[1]])
+          yield* setStageSet(ns, name, [{ name: "only", source: "src" }])
+
+        // A stand-in for the shard Leases: which shards are held is set by the test.
+        const held = yield* SubscriptionRef.make<ReadonlySet<number>>(new Set([0]))
+        const owns = (key: string) =>
+          Effect.map(SubscriptionRef.get(held), (h) => h.has(stageSetShard(key, 2)))
+        const ownership: ShardOwnershipApi = {
+          shards: 2,
+          owns,
+          guard: (key, effect) =>
+            Effect.flatMap(owns(key), (mine) =>
+              mine ? Effect.asSome(effect) : Effect.succeed(Option.none()),
+            ),
+          held: held.changes,
+        }
+        yield* Effect.forkScoped(
+          asProcess(runController).pipe(Effect.provideService(ShardOwnership, ownership)),
+        )
+        for (const name of names[0]) yield* eventually(isReady(ns, name))
+        for (const name of names[1]) expect(yield* settled(ns, name)).toBe(0)
+
+        // Acquiring shard 1 reconciles its StageSets although nothing about them changed.
+        yield* SubscriptionRef.set(held, new Set([0, 1]))
+        for (const name of names[1]) yield* eventually(isReady(ns, name))
+      }).pipe(Effect.provide(testLayer())),
   )
 })

@@ -54,6 +54,9 @@ Unknown values are refused by values.schema.json.
 {{- if and .Values.podDisruptionBudget.minAvailable .Values.podDisruptionBudget.maxUnavailable -}}
 {{- fail "values: podDisruptionBudget.minAvailable and podDisruptionBudget.maxUnavailable exclude each other; set one to null" -}}
 {{- end -}}
+{{- if and (gt (int .Values.shards) 1) (not .Values.controller.leaderElect) -}}
+{{- fail (printf "values: shards=%v needs the shard Leases: it cannot be combined with controller.leaderElect=false" .Values.shards) -}}
+{{- end -}}
 {{- if gt (int .Values.replicas.min) (int .Values.replicas.max) -}}
 {{- fail (printf "values: replicas.min (%v) is above replicas.max (%v)" .Values.replicas.min .Values.replicas.max) -}}
 {{- end -}}
