@@ -10,7 +10,10 @@ export type StageView = Stage
  * test or the CLI without the full API object.
  */
 export interface StageSetView
-  extends Pick<StageSetSpec, "timeout" | "suspend" | "serviceAccountName" | "stages"> {
+  extends Pick<
+    StageSetSpec,
+    "timeout" | "suspend" | "serviceAccountName" | "stages" | "kubeConfig"
+  > {
   readonly namespace: string
   readonly name: string
   readonly uid?: string | undefined

@@ -16,7 +16,6 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   // Not implemented yet (issue 14, part 4): refused rather than ignored until they are.
   check("spec.dependsOn", listed(spec.dependsOn))
   check("spec.driftDetectionInterval", spec.driftDetectionInterval !== undefined)
-  check("spec.kubeConfig", spec.kubeConfig !== undefined)
   check("spec.version", spec.version !== undefined)
   // Not supported: there are no migrations to cover a version change, no approval gate.
   check("spec.version.requireMigrationCoverage", spec.version?.requireMigrationCoverage === true)
@@ -26,6 +25,8 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   )
   // Hold is what a timeout always means here; Rollback needs a rollback.
   check("spec.onTimeout", spec.onTimeout === "Rollback")
+  // Cloud-provider authentication needs the providers' SDKs; secretRef is supported.
+  check("spec.kubeConfig.configMapRef", spec.kubeConfig?.configMapRef !== undefined)
   check("spec.decryption", spec.decryption !== undefined)
   check("spec.migrations", listed(spec.migrations))
   check("spec.migrationsSourceRef", spec.migrationsSourceRef !== undefined)

@@ -64,6 +64,7 @@ export const viewOf = (object: KubeObject): Effect.Effect<StageSetView, InvalidO
       ? {}
       : { serviceAccountName: decoded.spec.serviceAccountName }),
     stages: decoded.spec.stages,
+    ...(decoded.spec.kubeConfig === undefined ? {} : { kubeConfig: decoded.spec.kubeConfig }),
     reconcileStage: pendingStageRequest(object, statusOf(object)),
     unsupported: unsupportedFields(decoded.spec),
   }))

@@ -77,9 +77,17 @@ describe("unsupportedFields", () => {
         yield* specWith({
           dependsOn: [{ name: "platform" }],
           driftDetectionInterval: "1m",
-          kubeConfig: { secretRef: { name: "remote" } },
         }),
-      ).toEqual(["spec.dependsOn", "spec.driftDetectionInterval", "spec.kubeConfig"])
+      ).toEqual(["spec.dependsOn", "spec.driftDetectionInterval"])
+    }),
+  )
+
+  it.effect("takes a kubeconfig Secret, refuses a cloud provider's ConfigMap naming it", () =>
+    Effect.gen(function* () {
+      expect(yield* specWith({ kubeConfig: { secretRef: { name: "remote" } } })).toEqual([])
+      expect(yield* specWith({ kubeConfig: { configMapRef: { name: "eks" } } })).toEqual([
+        "spec.kubeConfig.configMapRef",
+      ])
     }),
   )
 
