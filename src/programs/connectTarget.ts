@@ -55,7 +55,8 @@ export const connectTarget = (
       .get({ apiVersion: "v1", kind: "Secret", namespace: stageSet.namespace, name: ref.name })
       .pipe(
         Effect.catchTags({
-          KubeNotFound: () => new KubeConfigUnavailable({ secret, message: `${where} not found` }),
+          KubeNotFound: () =>
+            new KubeConfigUnavailable({ secret, missing: "Secret", message: `${where} not found` }),
           KubeForbidden: (error) =>
             new KubeForbidden({ ...error, message: `${where}: ${error.message}` }),
         }),
@@ -65,6 +66,7 @@ export const connectTarget = (
     if (text === undefined)
       return yield* new KubeConfigUnavailable({
         secret,
+        missing: "Secret",
         message: `${where} has no key "${key}" with a kubeconfig`,
       })
     const problem = checkKubeConfig(text)
@@ -93,6 +95,7 @@ export const connectTarget = (
         (error) =>
           new KubeConfigUnavailable({
             secret,
+            missing: "cluster",
             message: `the cluster of ${where} cannot be used as the kubeconfig's user: ${error.message}`,
           }),
       ),

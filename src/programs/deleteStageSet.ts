@@ -1,13 +1,12 @@
 import { Duration, Effect, Either } from "effect"
 import { FINALIZER } from "../inventory/Labels.ts"
-import { InventoryStore } from "../inventory-store/InventoryStore.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { verifyTimeout } from "../readiness/timeoutLadder.ts"
 import { AppliedCache } from "./AppliedCache.ts"
-import { type ConnectError, connectTarget } from "./connectTarget.ts"
-import { TeardownFailed } from "./errors/TeardownFailed.ts"
+import { connectTarget } from "./connectTarget.ts"
 import { failureOf } from "./failureReason.ts"
-import { type TeardownResult, teardown } from "./phases/teardown.ts"
+import { teardown } from "./phases/teardown.ts"
+import { teardownUnreachable } from "./phases/teardownUnreachable.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import { type ReconcileReport, reportOf } from "./ReconcileReport.ts"
 import { storedModeReport } from "./stageSet/modeReport.ts"
@@ -24,22 +23,6 @@ import { TargetCluster } from "./TargetCluster.ts"
  * the teardown with Ready=False/TeardownFailed (and a Warning Event) and is retried by the
  * caller's requeue; the Events of the stages before it are reported all the same.
  */
-/** The teardown's result when its target cannot be reached: a failure, unless no stage is recorded. */
-const unreachableTarget = (key: StageSetKey, error: ConnectError) =>
-  Effect.map(
-    Effect.flatMap(InventoryStore, (store) => store.listStageSet(key.namespace, key.name)),
-    (records): TeardownResult => {
-      const top = [...records].sort((a, b) => b.position - a.position)[0]
-      return {
-        events: [],
-        failure:
-          top === undefined
-            ? undefined
-            : new TeardownFailed({ stage: top.stage, message: error.message }),
-      }
-    },
-  )
-
 export const deleteStageSet = Effect.fn("deleteStageSet")(function* (
   key: StageSetKey,
   live: KubeObject,
@@ -76,7 +59,7 @@ export const deleteStageSet = Effect.fn("deleteStageSet")(function* (
           stageTimeout,
           concurrency: config.applyConcurrency,
         }).pipe(Effect.provideService(TargetCluster, connected.right))
-      : yield* unreachableTarget(key, connected.left)
+      : yield* teardownUnreachable(key, connected.left)
   if (result.failure !== undefined) {
     const cause = failureOf(result.failure)
     const failure = { ...cause, message: `stage ${result.failure.stage}: ${cause.message}` }

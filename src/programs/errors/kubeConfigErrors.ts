@@ -7,6 +7,8 @@ import { Data } from "effect"
 export class KubeConfigUnavailable extends Data.TaggedError("KubeConfigUnavailable")<{
   /** `<namespace>/<name>` of the Secret. */
   readonly secret: string
+  /** What is missing: the Secret (or its key), or an answer from the cluster. */
+  readonly missing: "Secret" | "cluster"
   /** Names the Secret; never quotes the kubeconfig. */
   readonly message: string
 }> {}

@@ -4,7 +4,10 @@ import { KubeClientLive } from "../../../layers/KubeClient.live.ts"
 import { KubeConfigSource } from "../../../layers/live/loadKubeConfig.ts"
 import { RemoteClustersLive } from "../../../layers/RemoteClusters.live.ts"
 import type { KubeClient } from "../../../src/kube/KubeClient.ts"
-import { defaultApiLimits } from "../../../src/kube/resilientKubeClient.ts"
+import {
+  defaultApiLimits,
+  resilientKubeClientLayer,
+} from "../../../src/kube/resilientKubeClient.ts"
 import { type ControlPlane, startControlPlane } from "../../controlplane/ControlPlane.ts"
 import type { RemoteWorld } from "./Env.ts"
 import { installCrds } from "./installCrds.ts"
@@ -66,7 +69,9 @@ export const secondControlPlane = () => {
     remote: Effect.map(
       ensure,
       (s): RemoteWorld => ({
-        kube: s.kube,
+        // The test's own reads and writes there ride out a young API server's 429s, as the
+        // controller's do.
+        kube: resilientKubeClientLayer(defaultApiLimits).pipe(Layer.provide(s.kube)),
         kubeconfig: s.kubeconfig,
         clusters: RemoteClustersLive({
           limits: defaultApiLimits,

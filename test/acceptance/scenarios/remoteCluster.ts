@@ -183,6 +183,44 @@ export const remoteClusterRefusals = (env: AcceptanceEnv) =>
     )
 
     it.scopedLive(
+      "a terminating namespace whose kubeconfig Secret is gone is not held by the remote objects",
+      () =>
+        Effect.gen(function* () {
+          const cluster = yield* sharedCluster(env)
+          const remote = yield* env.remoteCluster
+          const ns = uniqueName("remote-ns-gone")
+          const there = <A, E>(effect: Effect.Effect<A, E, KubeClient>) =>
+            Effect.provide(effect, remote.kube)
+          yield* there(createNamespace(ns))
+          const run = controller(cluster, { mode: "hybrid", remoteClusters: remote.clusters })
+          yield* run(
+            Effect.gen(function* () {
+              yield* createNamespace(ns)
+              yield* kubeconfigSecret(ns, remote.kubeconfig)
+              yield* setSource(ns, "src", { "app.yaml": yamlOf([configMap("a")]) })
+              yield* setStageSet(ns, "ss", [{ name: "s0", source: "src" }], {
+                kubeConfig: { secretRef: { name: SECRET } },
+              })
+              expect((yield* reconcile(ns, "ss")).outcome).toEqual({ _tag: "Ready" })
+              const kube = yield* KubeClient
+              yield* kube.delete({ apiVersion: "v1", kind: "Secret", namespace: ns, name: SECRET })
+              // What the namespace controller does, in an order that does not depend on its pace.
+              yield* kube.delete({ apiVersion: "v1", kind: "Namespace", name: ns })
+              yield* kube.delete(stageSetKey({ namespace: ns, name: "ss" }))
+              const report = yield* reconcile(ns, "ss")
+              expect(report.outcome).toEqual({ _tag: "Deleted" })
+              const forced = report.events.find((e) => e.reason === "TeardownForced")
+              expect(forced?.message).toContain(`namespace ${ns} is terminating`)
+              expect(forced?.message).toContain(`Secret ${ns}/${SECRET} not found`)
+              expect(yield* shardsOf(ns, "ss")).toEqual([])
+              // Given up, not deleted: nothing could reach the cluster any more.
+              expect(yield* there(getObject(cmKey(ns, "a")))).toBeDefined()
+            }),
+          )
+        }),
+    )
+
+    it.scopedLive(
       "a kubeconfig with an exec plugin is refused naming the field, never quoting it",
       () =>
         Effect.gen(function* () {
