@@ -58,7 +58,11 @@ export const connectTarget = (
           KubeNotFound: () =>
             new KubeConfigUnavailable({ secret, missing: "Secret", message: `${where} not found` }),
           KubeForbidden: (error) =>
-            new KubeForbidden({ ...error, message: `${where}: ${error.message}` }),
+            new KubeForbidden({
+              message: `${where}: ${error.message}`,
+              request: error.request,
+              status: error.status,
+            }),
         }),
       )
     const data = Predicate.isRecord(object.data) ? object.data : {}

@@ -18,9 +18,10 @@ const SERVER = "https://remote.in-memory.invalid:6443"
 const NS = "team"
 
 /** A StageSet applying one ConfigMap to a remote cluster, reconciled once; who did what where. */
-const run = (spec: Record<string, unknown>, defaultServiceAccount?: string) =>
+const run = (spec: Record<string, unknown>, defaultServiceAccount?: string, denied?: string) =>
   Effect.gen(function* () {
     const here = yield* makeKubeClientInMemory({ namespaces: [NS] })
+    if (denied !== undefined) yield* here.driver.denyIdentity(denied, ["get"])
     const there = yield* makeKubeClientInMemory({ namespaces: [NS], identity: "tenant-user" })
     const layer = scenarioLayer(Layer.succeed(KubeClient, here.client), {
       mode: "hybrid",
@@ -41,7 +42,8 @@ const run = (spec: Record<string, unknown>, defaultServiceAccount?: string) =>
         kubeConfig: { secretRef: { name: "kc" } },
         ...spec,
       })
-      return (yield* reconcile(NS, "ss")).outcome
+      const report = yield* reconcile(NS, "ss")
+      return report.outcome
     }).pipe(Effect.provide(layer))
     const secretReaders = (yield* here.driver.requestLog)
       .filter((r) => r.kind === "Secret" && r.name === "kc" && r.verb === "get")
@@ -75,5 +77,23 @@ describe("whose identity a remote cluster sees", () => {
         )
         expect(result.remoteAppliers).toEqual(["tenant-user"])
       }),
+  )
+
+  it.live("a Secret the StageSet's identity may not read is RBACDenied, naming it", () =>
+    Effect.gen(function* () {
+      const result = yield* run(
+        { serviceAccountName: "deployer" },
+        undefined,
+        "system:serviceaccount:team:deployer",
+      )
+      expect(result.outcome._tag).toBe("Failed")
+      if (result.outcome._tag === "Failed") {
+        expect(result.outcome.failure.reason).toBe("RBACDenied")
+        expect(result.outcome.failure.message).toMatch(
+          /^spec\.kubeConfig\.secretRef: Secret team\/kc: /,
+        )
+      }
+      expect(result.remoteAppliers).toEqual([])
+    }),
   )
 })
