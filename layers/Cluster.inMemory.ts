@@ -2,6 +2,7 @@ import { Effect, Layer, Option } from "effect"
 import { Cluster } from "../src/cli/Cluster.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { TargetCluster } from "../src/programs/TargetCluster.ts"
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "./ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
@@ -23,6 +24,7 @@ export const ClusterInMemory: Layer.Layer<Cluster, never, KubeClient> = Layer.ef
       ReadinessKube({ recheckEvery: "1 second" }),
       AppliedCacheMemory,
       StageIdentityOwn,
+      TargetCluster.layerLocal,
       Layer.succeed(ReconcileConfig, defaultReconcileConfig),
       KustomizeUnavailable("the in-memory cluster starts no processes"),
     ).pipe(Layer.provideMerge(Layer.succeed(KubeClient, kube)))

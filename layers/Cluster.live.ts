@@ -5,6 +5,7 @@ import { API_VERSION, STAGE_SET_KIND } from "../src/inventory/Labels.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilientKubeClient.ts"
 import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
+import { TargetCluster } from "../src/programs/TargetCluster.ts"
 import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "./InventoryStore.live.ts"
@@ -59,6 +60,7 @@ const connect = (
         InventoryStoreLive,
         ArtifactFetcherLive(),
         StageIdentityOwn,
+        TargetCluster.layerLocal,
         Layer.succeed(ReconcileConfig, defaultReconcileConfig),
         ReadinessKube(),
         AppliedCacheMemory,

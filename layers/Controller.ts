@@ -9,6 +9,7 @@ import { ProcessInfo } from "../src/controller/ProcessInfo.ts"
 import type { InventoryStore } from "../src/inventory-store/InventoryStore.ts"
 import { instrumentedKubeClientLayer } from "../src/kube/instrumentedKubeClient.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
+import type { RemoteClusters } from "../src/kube/RemoteClusters.ts"
 import { resilientKubeClientLayer } from "../src/kube/resilientKubeClient.ts"
 import type { AppliedCache } from "../src/programs/AppliedCache.ts"
 import type { ArtifactFetcher } from "../src/programs/ArtifactFetcher.ts"
@@ -26,6 +27,7 @@ import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { type KubeConfigError, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { OwnWritesMemory } from "./OwnWrites.memory.ts"
 import { ReadinessKube } from "./Readiness.kube.ts"
+import { RemoteClustersLive } from "./RemoteClusters.live.ts"
 import { StageIdentityImpersonating } from "./StageIdentity.ts"
 
 /** Everything the controller loop needs, as the process builds it. */
@@ -41,6 +43,7 @@ export type ControllerServices =
   | EventRecorder
   | OwnWrites
   | StageIdentity
+  | RemoteClusters
 
 /**
  * The layers of the controller process: the kubeconfig resolved like kubectl, the Live
@@ -121,6 +124,11 @@ const servicesOver = (
     ArtifactFetcherLive({ timeout: Duration.minutes(2), allowHosts: flags.allowArtifactHosts }),
     StageIdentityImpersonating.pipe(Layer.provide(config)),
     kustomizeLayer(flags.kustomizePath),
+    // spec.kubeConfig clusters: the same request limits, a bucket of their own each.
+    RemoteClustersLive({
+      limits: { qps: flags.kubeApiQps, burst: flags.kubeApiBurst },
+      userAgent: `stageset-controller/${who.version}`,
+    }),
   ).pipe(Layer.provideMerge(kube))
   return Layer.merge(services, config)
 }

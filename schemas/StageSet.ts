@@ -321,7 +321,7 @@ export const StageSetSpec = Schema.Struct({
   ),
   kubeConfig: optionalField(
     KubeConfigReference,
-    "Apply to a remote cluster (not supported yet: refused as Unsupported).",
+    "Apply to a remote cluster (secretRef); inventories and status stay in this one.",
   ),
   version: optionalField(
     VersionSource,

@@ -5,6 +5,7 @@ import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { kustomizeLayer } from "../../layers/kustomize/findKustomize.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { RemoteClustersNone } from "../../layers/RemoteClusters.inMemory.ts"
 import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { FIELD_MANAGER } from "../../src/inventory/Labels.ts"
 import { KubeClient, type KubeClientApi } from "../../src/kube/KubeClient.ts"
@@ -58,7 +59,8 @@ export const makeControllerSubject = (
         kustomizeLayer(Option.none()),
         Layer.succeed(ReconcileConfig, { ...defaultReconcileConfig, version: CONTROLLER_VERSION }),
       ).pipe(
-        (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+        (services) =>
+          Layer.provideMerge(Layer.merge(StageIdentityImpersonating, RemoteClustersNone), services),
         Layer.provideMerge(kube),
       ),
     )

@@ -7,6 +7,7 @@ import type { Kustomize } from "../programs/Kustomize.ts"
 import type { Readiness } from "../programs/Readiness.ts"
 import type { ReconcileConfig } from "../programs/ReconcileConfig.ts"
 import type { StageIdentity } from "../programs/StageIdentity.ts"
+import type { TargetCluster } from "../programs/TargetCluster.ts"
 import type { CliFailure } from "./CliFailure.ts"
 
 export interface ClusterFlags {
@@ -18,12 +19,14 @@ export interface ClusterFlags {
  * What the programs a command runs need, over one connection: renders, inventory reads,
  * applies and readiness waits (the applied cache starts empty: nothing is skipped). Its
  * `StageIdentity` is the kubeconfig's own: stagesetctl acts as whoever runs it, never as
- * a StageSet's ServiceAccount. Its `ReconcileConfig` is the defaults: it does not know
+ * a StageSet's ServiceAccount. Its `TargetCluster` is that same cluster: stagesetctl
+ * refuses a StageSet that applies to a remote one (`spec.kubeConfig`). Its `ReconcileConfig` is the defaults: it does not know
  * the flags the controller runs with.
  */
 export type ProgramServices =
   | KubeClient
   | StageIdentity
+  | TargetCluster
   | InventoryStore
   | ArtifactFetcher
   | ReconcileConfig

@@ -79,6 +79,14 @@ export const renderNamed = (
           `stageset "${request.name}" is not reconciled: ${new Unsupported({ fields: view.unsupported }).message}`,
         ),
       )
+    // Its objects are in another cluster, which stagesetctl does not reach: a render against
+    // this cluster's discovery, or a diff against its objects, would be wrong.
+    if (view.kubeConfig !== undefined)
+      return yield* Effect.fail(
+        failure(
+          `stageset "${request.name}" applies to a remote cluster (spec.kubeConfig), which stagesetctl does not reach`,
+        ),
+      )
     const names = view.stages.map((stage) => stage.name)
     yield* checkStages(request.name, names, request.stages)
     const dirs = yield* Either.match(parseSourceDirs(request.sourceDirs, names), {

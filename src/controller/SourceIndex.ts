@@ -58,7 +58,8 @@ export const sourceKeysOfEvent = (object: KubeObject): ReadonlyArray<string> => 
  * The sources a StageSet's stages reference, read from the raw object so that a StageSet
  * that does not decode (its reconcile reports why) is still indexed by what it names.
  * A source's namespace defaults to the StageSet's, its kind to ExternalArtifact, its
- * apiVersion as `resolveSource` does. A producer is keyed as itself: the ExternalArtifact
+ * apiVersion as `resolveSource` does; `spec.kubeConfig.secretRef` is a Secret of the
+ * StageSet's namespace. A producer is keyed as itself: the ExternalArtifact
  * that names it brings its readers along (`sourceKeysOfEvent`).
  */
 export const sourceKeysOf = (stageSet: KubeObject): ReadonlyArray<string> => {
@@ -78,6 +79,13 @@ export const sourceKeysOf = (stageSet: KubeObject): ReadonlyArray<string> => {
     const namespace = text(ref?.namespace) ?? stageSet.metadata.namespace ?? ""
     keys.add(sourceKey(apiVersion, kind, namespace, name))
   }
+  // The kubeconfig Secret of a remote cluster: a rotated credential is picked up at once.
+  const kubeConfig = Predicate.isRecord(spec.kubeConfig) ? spec.kubeConfig : {}
+  const secret = Predicate.isRecord(kubeConfig.secretRef)
+    ? text(kubeConfig.secretRef.name)
+    : undefined
+  if (secret !== undefined)
+    keys.add(sourceKey("v1", "Secret", stageSet.metadata.namespace ?? "", secret))
   return [...keys]
 }
 

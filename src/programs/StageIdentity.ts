@@ -15,5 +15,14 @@ export class StageIdentity extends Context.Tag("stageset/StageIdentity")<
       stageSet: Pick<StageSetView, "namespace" | "serviceAccountName">,
       stage?: Pick<StageView, "serviceAccountName">,
     ) => KubeClientApi
+    /**
+     * The client acting for `stage` of `stageSet` on a remote cluster (`spec.kubeConfig`),
+     * from `remote`, the client of the kubeconfig's own user.
+     */
+    readonly remoteFor: (
+      remote: KubeClientApi,
+      stageSet: Pick<StageSetView, "namespace" | "serviceAccountName">,
+      stage?: Pick<StageView, "serviceAccountName">,
+    ) => KubeClientApi
   }
 >() {}

@@ -12,7 +12,14 @@ export type StageView = Stage
 export interface StageSetView
   extends Pick<
     StageSetSpec,
-    "timeout" | "onTimeout" | "suspend" | "serviceAccountName" | "stages" | "dependsOn" | "version"
+    | "timeout"
+    | "onTimeout"
+    | "suspend"
+    | "serviceAccountName"
+    | "stages"
+    | "dependsOn"
+    | "version"
+    | "kubeConfig"
   > {
   readonly namespace: string
   readonly name: string

@@ -1,7 +1,9 @@
-import { Effect } from "effect"
+import { Context, Effect } from "effect"
 import { ActingClient } from "../kube/ActingClient.ts"
+import { SourceClient } from "../kube/SourceClient.ts"
 import { StageIdentity } from "./StageIdentity.ts"
 import type { StageSetView, StageView } from "./StageSetView.ts"
+import { TargetCluster } from "./TargetCluster.ts"
 
 /**
  * The ServiceAccount a stage acts as (semantics.md section 9): the stage's
@@ -20,8 +22,10 @@ export const serviceAccountUser = (namespace: string, serviceAccount: string) =>
   `system:serviceaccount:${namespace}:${serviceAccount}`
 
 /**
- * Runs `effect` with `ActingClient` bound to the identity acting for `stage` of `stageSet`
- * (or for the StageSet as a whole when no stage is given), as `StageIdentity` decides it.
+ * Runs `effect` as the identity acting for `stage` of `stageSet` (or for the StageSet as a
+ * whole when no stage is given), as `StageIdentity` decides it: `SourceClient` in this
+ * cluster, `ActingClient` on the run's `TargetCluster` (the same client unless the
+ * StageSet applies to a remote cluster).
  */
 export const actingAs =
   (
@@ -30,7 +34,13 @@ export const actingAs =
   ) =>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
-  ): Effect.Effect<A, E, Exclude<R, ActingClient> | StageIdentity> =>
-    Effect.flatMap(StageIdentity, (identity) =>
-      Effect.provideService(effect, ActingClient, identity.clientFor(stageSet, stage)),
-    )
+  ): Effect.Effect<A, E, Exclude<R, ActingClient | SourceClient> | StageIdentity | TargetCluster> =>
+    Effect.flatMap(Effect.all([StageIdentity, TargetCluster]), ([identity, target]) => {
+      const here = identity.clientFor(stageSet, stage)
+      const there =
+        target.remote === undefined ? here : identity.remoteFor(target.client, stageSet, stage)
+      return Effect.provide(
+        effect,
+        Context.make(SourceClient, here).pipe(Context.add(ActingClient, there)),
+      )
+    })

@@ -5,9 +5,9 @@
  * `stages[].postBuild` substitution. Every refusal is a BuildFailed naming the file.
  */
 import { Effect, Either, Predicate } from "effect"
-import type { ActingClient } from "../kube/ActingClient.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import { type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
+import type { SourceClient } from "../kube/SourceClient.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import { checkKustomizations } from "../render/kustomize/checkKustomizations.ts"
 import { planBuild } from "../render/kustomize/planBuild.ts"
@@ -98,7 +98,7 @@ export const buildStage = (
 ): Effect.Effect<
   BuiltStage,
   BuildFailed | SourceNotReady | InvalidSpec | KubeError,
-  ActingClient | Kustomize
+  SourceClient | Kustomize
 > =>
   Effect.gen(function* () {
     const sensitive = source.sensitive === true

@@ -6,6 +6,7 @@ import { KubeClient } from "../kube/KubeClient.ts"
 import { renderStageSet } from "./renderStageSet.ts"
 import { viewOf } from "./stageSet/observeStageSet.ts"
 import type { StageSetKey } from "./stageSet/StageSetKey.ts"
+import { TargetCluster } from "./TargetCluster.ts"
 
 /**
  * The ids other StageSets claim, which this one must never prune: those listed in their
@@ -34,7 +35,13 @@ export const claimedElsewhere = Effect.fn("claimedElsewhere")(function* (self: S
     others,
     (object) =>
       viewOf(object).pipe(
-        Effect.flatMap(renderStageSet),
+        // Rendered against this cluster's discovery, also when it applies to a remote one:
+        // connecting to every other StageSet's cluster here would cost more than it tells.
+        Effect.flatMap((view) =>
+          renderStageSet(view).pipe(
+            Effect.provideService(TargetCluster, { client: kube, remote: undefined }),
+          ),
+        ),
         Effect.map((stages) => stages.flatMap((s) => s.members.map((m) => m.entry.id))),
         Effect.catchAll((error) =>
           Effect.logDebug("another StageSet cannot be rendered; its inventory still counts").pipe(

@@ -3,8 +3,10 @@ import { FINALIZER } from "../inventory/Labels.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { verifyTimeout } from "../readiness/timeoutLadder.ts"
 import { AppliedCache } from "./AppliedCache.ts"
+import { connectTarget } from "./connectTarget.ts"
 import { failureOf } from "./failureReason.ts"
 import { teardown } from "./phases/teardown.ts"
+import { teardownUnreachable } from "./phases/teardownUnreachable.ts"
 import { ReconcileConfig } from "./ReconcileConfig.ts"
 import { type ReconcileReport, reportOf } from "./ReconcileReport.ts"
 import { storedModeReport } from "./stageSet/modeReport.ts"
@@ -13,6 +15,7 @@ import type { StageSetKey } from "./stageSet/StageSetKey.ts"
 import type { StatusWriter } from "./stageSet/statusWriter.ts"
 import { teardownIdentity } from "./stageSet/teardownIdentity.ts"
 import { removeFinalizer } from "./stageSet/writeStageSet.ts"
+import { TargetCluster } from "./TargetCluster.ts"
 
 /**
  * A StageSet being deleted (semantics.md section 1, step 1 and section 5): tear its stages
@@ -43,13 +46,20 @@ export const deleteStageSet = Effect.fn("deleteStageSet")(function* (
       ),
       config.maxTeardownWait,
     )
-  const result = yield* teardown({
-    namespace: key.namespace,
-    name: key.name,
-    identity: teardownIdentity(live),
-    stageTimeout,
-    concurrency: config.applyConcurrency,
-  })
+  const identity = teardownIdentity(live)
+  // The objects are where the StageSet applied them: a remote cluster that cannot be reached
+  // holds the teardown (and the finalizer) unless nothing is recorded to delete there.
+  const connected = yield* Effect.either(connectTarget(identity))
+  const result =
+    connected._tag === "Right"
+      ? yield* teardown({
+          namespace: key.namespace,
+          name: key.name,
+          identity,
+          stageTimeout,
+          concurrency: config.applyConcurrency,
+        }).pipe(Effect.provideService(TargetCluster, connected.right))
+      : yield* teardownUnreachable(key, connected.left)
   if (result.failure !== undefined) {
     const cause = failureOf(result.failure)
     const failure = { ...cause, message: `stage ${result.failure.stage}: ${cause.message}` }
@@ -67,4 +77,5 @@ export const deleteStageSet = Effect.fn("deleteStageSet")(function* (
   }
   yield* removeFinalizer(key)
   return reportOf({ _tag: "Deleted" }, result.events) satisfies ReconcileReport
-})
+  // The scope holds the remote client (if any) for the teardown.
+}, Effect.scoped)

@@ -11,6 +11,7 @@ import type { ApplyConflict } from "./errors/ApplyConflict.ts"
 import type { DeleteTimeout } from "./errors/DeleteTimeout.ts"
 import type { DependencyCycle, DependencyNotReady } from "./errors/dependencyErrors.ts"
 import type { InvalidSpec } from "./errors/InvalidSpec.ts"
+import type { KubeConfigRefused, KubeConfigUnavailable } from "./errors/kubeConfigErrors.ts"
 import type { ArtifactFailed, SourceNotReady } from "./errors/sourceErrors.ts"
 import type { TeardownFailed } from "./errors/TeardownFailed.ts"
 import type { Unsupported } from "./errors/Unsupported.ts"
@@ -62,6 +63,8 @@ export type ReconcileError =
   | VerifyTimeout
   | VerifyFailed
   | TeardownFailed
+  | KubeConfigUnavailable
+  | KubeConfigRefused
   | KubeError
 
 const REASONS: {
@@ -86,6 +89,10 @@ const REASONS: {
   VerifyFailed: { reason: "StageFailed", stalled: false },
   DeleteTimeout: { reason: "StageFailed", stalled: false },
   TeardownFailed: { reason: "TeardownFailed", stalled: false },
+  // The Go implementation's reason for a target it cannot connect to; the message names the Secret.
+  KubeConfigUnavailable: { reason: "StageFailed", stalled: false },
+  // The Secret may be fixed without a change to the StageSet: retried, not Stalled.
+  KubeConfigRefused: { reason: "InvalidSpec", stalled: false },
   KubeForbidden: { reason: "RBACDenied", stalled: false },
   KubeInvalid: { reason: "StageFailed", stalled: false },
   KubeNotFound: { reason: "StageFailed", stalled: false },

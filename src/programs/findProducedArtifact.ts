@@ -6,10 +6,10 @@
  * identity, like any source read.
  */
 import { Effect, Predicate } from "effect"
-import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import { type KubeObject, parseApiVersion } from "../kube/KubeObject.ts"
+import { SourceClient } from "../kube/SourceClient.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { SourceNotReady } from "./errors/sourceErrors.ts"
 
@@ -54,10 +54,10 @@ export const isProducedBy = (artifact: KubeObject, producer: ProducerRef): boole
 export const findProducedArtifact = (
   producer: ProducerRef,
   artifactApiVersion: string,
-): Effect.Effect<KubeObject, SourceNotReady | InvalidSpec | KubeError, ActingClient> =>
+): Effect.Effect<KubeObject, SourceNotReady | InvalidSpec | KubeError, SourceClient> =>
   Effect.gen(function* () {
     // The stage's identity (semantics.md section 9), as every source read.
-    const kube = yield* ActingClient
+    const kube = yield* SourceClient
     const what = `${describeKey(producer)} (${parseApiVersion(producer.apiVersion).group || "core"})`
     const notReady = (message: string) =>
       new SourceNotReady({

@@ -2,15 +2,15 @@
  * The variables of a stage's `postBuild`, as Flux gathers them: the data keys of each
  * `substituteFrom` ConfigMap or Secret in order (a later one wins), then `substitute` (wins
  * over all). Values lose their newlines, names must be shell variable names. The objects
- * are read in the StageSet's namespace as the stage's identity (`ActingClient`,
+ * are read in the StageSet's namespace as the stage's identity (`SourceClient`,
  * semantics.md section 9), like its source.
  */
 import { Effect, Predicate } from "effect"
 import type { PostBuild } from "../../schemas/StageSet.ts"
-import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
+import { SourceClient } from "../kube/SourceClient.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
 import { SourceNotReady } from "./errors/sourceErrors.ts"
@@ -52,10 +52,10 @@ export const postBuildVariables = (
 ): Effect.Effect<
   PostBuildVariables,
   SourceNotReady | BuildFailed | InvalidSpec | KubeError,
-  ActingClient
+  SourceClient
 > =>
   Effect.gen(function* () {
-    const kube = yield* ActingClient
+    const kube = yield* SourceClient
     const field = `spec.stages[${position}].postBuild`
     const values = new Map<string, string>()
     const secret: Array<string> = []

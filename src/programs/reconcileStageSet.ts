@@ -3,6 +3,7 @@ import type { StageSetStatus, StageStatus } from "../../schemas/StageSet.ts"
 import { checkShardNames, MAX_LABEL_VALUE_LENGTH } from "../inventory/ShardName.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
 import { AppliedCache } from "./AppliedCache.ts"
+import { connectTarget } from "./connectTarget.ts"
 import { deleteStageSet } from "./deleteStageSet.ts"
 import { checkDependencies } from "./dependsOn/checkDependencies.ts"
 import { InvalidSpec } from "./errors/InvalidSpec.ts"
@@ -20,6 +21,7 @@ import { viewOf } from "./stageSet/observeStageSet.ts"
 import { type StageSetKey, stageSetKey } from "./stageSet/StageSetKey.ts"
 import { makeStatusWriter } from "./stageSet/statusWriter.ts"
 import { ensureFinalizer, latestStageSet } from "./stageSet/writeStageSet.ts"
+import { TargetCluster } from "./TargetCluster.ts"
 
 export type { ReconcileOutcome, ReconcileReport } from "./ReconcileReport.ts"
 
@@ -122,7 +124,13 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
   const held = yield* Effect.either(checkDependencies(view))
   if (held._tag === "Left") return yield* fail(failureOf(held.left), previousStages)
 
-  const prepared = yield* Effect.either(prepareRun(view))
+  // The cluster the objects go to (this one, or spec.kubeConfig's), reached before any render:
+  // discovery is the target's. A target that cannot be used applies and prunes nothing.
+  const connected = yield* Effect.either(connectTarget(view))
+  if (connected._tag === "Left") return yield* fail(failureOf(connected.left), previousStages)
+  const onTarget = Effect.provideService(TargetCluster, connected.right)
+
+  const prepared = yield* Effect.either(prepareRun(view)).pipe(onTarget)
   if (prepared._tag === "Left") return yield* fail(failureOf(prepared.left), previousStages)
   const { rendered, records, removed, events: repairs, version } = prepared.right
 
@@ -138,7 +146,9 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
           .write({ outcome: { _tag: "Running" }, stages, inventoryMode, pinned })
           .pipe(Effect.ignore, Effect.provideService(KubeClient, kube))
 
-  const run = yield* runStageSet(view, rendered, records, removed, previousStages, report)
+  const run = yield* runStageSet(view, rendered, records, removed, previousStages, report).pipe(
+    onTarget,
+  )
   const readyMessage = `${rendered.length} stages applied`
   yield* status.write({
     outcome:
@@ -173,4 +183,5 @@ export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: 
     pruned: run.pruned,
     stages: run.stages,
   } satisfies ReconcileReport
-})
+  // The scope holds the remote client (if any) for the run; it is released when the run ends.
+}, Effect.scoped)

@@ -1,6 +1,5 @@
 import { Effect, Either } from "effect"
 import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId.ts"
-import { KubeClient } from "../kube/KubeClient.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
 import { compileReadyExprs } from "../readiness/celChecks.ts"
@@ -14,6 +13,7 @@ import { ReconcileConfig } from "./ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "./RenderedStage.ts"
 import { resolveSource, sourceFromTree } from "./resolveSource.ts"
 import type { StageSetView } from "./StageSetView.ts"
+import { TargetCluster } from "./TargetCluster.ts"
 
 const where = (stage: string, source: { file: string; index: number }) =>
   `stage ${stage}: ${source.file} document ${source.index}`
@@ -74,7 +74,8 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
   stageSet: StageSetView,
   options: RenderOptions = {},
 ) {
-  const kube = yield* KubeClient
+  // Scope comes from the discovery of the cluster the objects go to.
+  const target = yield* TargetCluster
   const config = yield* ReconcileConfig
   const definedByCrds = new Map<string, boolean>()
   const seen = new Map<string, string>()
@@ -108,7 +109,7 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
     const members: Array<RenderedMember> = []
     for (const { object, source: at } of built.objects) {
       const { group } = parseApiVersion(object.apiVersion)
-      const namespaced = yield* kube.discover(object.apiVersion, object.kind).pipe(
+      const namespaced = yield* target.client.discover(object.apiVersion, object.kind).pipe(
         Effect.map((resource) => resource.namespaced),
         Effect.catchTag("KubeNotFound", () => {
           const scope = definedByCrds.get(`${group}/${object.kind}`)

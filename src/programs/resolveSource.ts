@@ -6,10 +6,10 @@
  * through the ExternalArtifact that names it (findProducedArtifact).
  */
 import { Effect, Either, Predicate } from "effect"
-import { ActingClient } from "../kube/ActingClient.ts"
 import { describeKey } from "../kube/describeKey.ts"
 import type { KubeError } from "../kube/KubeError.ts"
 import { type KubeObject, type ObjectKey, parseApiVersion } from "../kube/KubeObject.ts"
+import { SourceClient } from "../kube/SourceClient.ts"
 import type { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { contentRevision } from "../render/revision.ts"
@@ -97,8 +97,8 @@ const dataOf = (object: KubeObject): Readonly<Record<string, string>> => {
 
 const readSource = (
   key: ObjectKey,
-): Effect.Effect<KubeObject, SourceNotReady | KubeError, ActingClient> =>
-  Effect.flatMap(ActingClient, (kube) => kube.get(key)).pipe(
+): Effect.Effect<KubeObject, SourceNotReady | KubeError, SourceClient> =>
+  Effect.flatMap(SourceClient, (kube) => kube.get(key)).pipe(
     Effect.catchTag("KubeNotFound", () =>
       Effect.fail(
         new SourceNotReady({
@@ -215,7 +215,7 @@ export const sourceFromTree = (
   }))
 
 /**
- * Resolves one stage's source, as the stage's identity (`ActingClient`, semantics.md
+ * Resolves one stage's source, as the stage's identity (`SourceClient`, semantics.md
  * section 9): a StageSet reads only what its ServiceAccount may read (a producer's
  * ExternalArtifacts too). A missing or not-ready source is SourceNotReady (retried later);
  * a broken artifact ArtifactFailed; unusable files BuildFailed; a producer several
@@ -226,7 +226,7 @@ export const resolveSource = (
   sourceRef: SourceRef,
   path?: string | undefined,
   limits: ArtifactLimits = defaultArtifactLimits,
-): Effect.Effect<ResolvedSource, ResolveError, ActingClient | ArtifactFetcher> => {
+): Effect.Effect<ResolvedSource, ResolveError, SourceClient | ArtifactFetcher> => {
   const namespace = sourceRef.namespace ?? stageSetNamespace
   const { kind, name } = sourceRef
   const apiVersion = sourceRef.apiVersion ?? FLUX_SOURCE_API_VERSION

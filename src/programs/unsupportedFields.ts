@@ -14,13 +14,14 @@ export const unsupportedFields = (spec: StageSetSpec): ReadonlyArray<string> => 
   }
   const listed = (list: ReadonlyArray<unknown> | undefined) => (list?.length ?? 0) > 0
   // Not implemented yet (issue 14, part 4): refused rather than ignored until they are.
-  check("spec.kubeConfig", spec.kubeConfig !== undefined)
   // Not supported: there are no migrations to cover a version change, no approval gate.
   check("spec.version.requireMigrationCoverage", spec.version?.requireMigrationCoverage === true)
   check(
     "spec.version.approvalMode",
     spec.version?.approvalMode !== undefined && spec.version.approvalMode !== "Never",
   )
+  // Cloud-provider authentication needs the providers' SDKs; secretRef is supported.
+  check("spec.kubeConfig.configMapRef", spec.kubeConfig?.configMapRef !== undefined)
   check("spec.decryption", spec.decryption !== undefined)
   check("spec.migrations", listed(spec.migrations))
   check("spec.migrationsSourceRef", spec.migrationsSourceRef !== undefined)

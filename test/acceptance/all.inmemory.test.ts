@@ -1,8 +1,11 @@
-import { Layer } from "effect"
-import { KubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
+import { Effect, Layer } from "effect"
+import { KubeClientInMemory, makeKubeClientInMemory } from "../../layers/KubeClient.inMemory.ts"
+import { RemoteClustersInMemory } from "../../layers/RemoteClusters.inMemory.ts"
+import { KubeClient } from "../../src/kube/KubeClient.ts"
 import type { AcceptanceEnv } from "./harness/Env.ts"
 import { inMemoryFaults } from "./harness/faultInjector.ts"
 import { replayedKustomize } from "./harness/recordedKustomize.ts"
+import { embeddedKubeconfig } from "./harness/remoteKubeconfig.ts"
 import { backupRestore } from "./scenarios/backupRestore.ts"
 import { badInput } from "./scenarios/badInput.ts"
 import { compatibility } from "./scenarios/compatibility.ts"
@@ -22,6 +25,7 @@ import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
 import { readyExprs } from "./scenarios/readyExprs.ts"
+import { remoteCluster, remoteClusterRefusals } from "./scenarios/remoteCluster.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 import { crossNamespaceRefs } from "./scenarios/tenancy.ts"
@@ -34,6 +38,15 @@ const env: AcceptanceEnv = {
   secondCluster: Layer.memoize(KubeClientInMemory),
   // No processes here: the builds the real binary did in the live world, replayed.
   kustomize: replayedKustomize(),
+  // A fresh cluster per test, reached by the made-up server URL its kubeconfig names.
+  remoteCluster: Effect.map(makeKubeClientInMemory(), ({ client }) => {
+    const server = "https://remote.in-memory.invalid:6443"
+    return {
+      kube: Layer.succeed(KubeClient, client),
+      kubeconfig: embeddedKubeconfig(server, { token: "in-memory-token" }),
+      clusters: RemoteClustersInMemory(() => new Map([[server, client]])),
+    }
+  }),
 }
 
 inventoryBasics(env)
@@ -58,3 +71,5 @@ dependsOn(env)
 goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)
+remoteCluster(env)
+remoteClusterRefusals(env)

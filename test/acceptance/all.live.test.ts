@@ -28,6 +28,7 @@ import { nameCollision } from "./scenarios/nameCollision.ts"
 import { noOpFastPath } from "./scenarios/noOpFastPath.ts"
 import { ownership } from "./scenarios/ownership.ts"
 import { readyExprs } from "./scenarios/readyExprs.ts"
+import { remoteCluster, remoteClusterRefusals } from "./scenarios/remoteCluster.ts"
 import { sharding } from "./scenarios/sharding.ts"
 import { teardown } from "./scenarios/teardown.ts"
 import { crossNamespaceRefs, tenancyRbac } from "./scenarios/tenancy.ts"
@@ -39,6 +40,7 @@ const env: AcceptanceEnv = {
   kube: () => LiveKubeClient,
   faults: liveFaults,
   secondCluster: second.cluster,
+  remoteCluster: second.remote,
   // Scenarios whose stages need kustomize pass it on: `scenarioLayer(..., { kustomize })`.
   // STAGESET_RECORD_KUSTOMIZE=1 keeps each build for the in-memory world to replay.
   kustomize:
@@ -75,3 +77,5 @@ goAdoption(env)
 readyExprs(env)
 crossNamespaceRefs(env)
 tenancyRbac(env)
+remoteCluster(env)
+remoteClusterRefusals(env)

@@ -12,6 +12,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherLive } from "../../layers/ArtifactFetcher.live.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { RemoteClustersNone } from "../../layers/RemoteClusters.inMemory.ts"
 import { StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { allowArtifactHosts } from "../../src/artifact/AllowArtifactHosts.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
@@ -58,7 +59,8 @@ const Services = Layer.mergeAll(
   }),
   Layer.effectDiscard(Effect.zipRight(installCrds, installFluxCrds)),
 ).pipe(
-  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  (services) =>
+    Layer.provideMerge(Layer.merge(StageIdentityImpersonating, RemoteClustersNone), services),
   Layer.provideMerge(resilientLiveKube),
 )
 

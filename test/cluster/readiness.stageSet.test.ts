@@ -11,6 +11,7 @@ import { AppliedCacheMemory } from "../../layers/AppliedCache.memory.ts"
 import { ArtifactFetcherInMemory } from "../../layers/ArtifactFetcher.inMemory.ts"
 import { InventoryStoreLive } from "../../layers/InventoryStore.live.ts"
 import { ReadinessKube } from "../../layers/Readiness.kube.ts"
+import { RemoteClustersNone } from "../../layers/RemoteClusters.inMemory.ts"
 import { ActingClientOwn, StageIdentityImpersonating } from "../../layers/StageIdentity.ts"
 import { API_VERSION } from "../../src/inventory/Labels.ts"
 import { KubeClient } from "../../src/kube/KubeClient.ts"
@@ -55,7 +56,8 @@ const Services = Layer.mergeAll(
   }),
   Layer.effectDiscard(installCrds),
 ).pipe(
-  (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+  (services) =>
+    Layer.provideMerge(Layer.merge(StageIdentityImpersonating, RemoteClustersNone), services),
   Layer.provideMerge(ActingClientOwn),
   Layer.provideMerge(probedKube(resilientLiveKube)),
 )

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { stageApplySetId } from "../../inventory/ApplySetId.ts"
 import { modeWrites } from "../../inventory/InventoryMode.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
-import { KubeClient } from "../../kube/KubeClient.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { AppliedCache, type AppliedState } from "../AppliedCache.ts"
 import { actingServiceAccount } from "../actingIdentity.ts"
@@ -102,7 +102,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
     )
     // The kinds these CRDs define are served now; the process's cached RESTMapper must see them.
     if (crds.some((p) => !untouched.has(p.member.entry.id)))
-      yield* Effect.flatMap(KubeClient, (kube) => kube.invalidateDiscovery)
+      yield* Effect.flatMap(ActingClient, (kube) => kube.invalidateDiscovery)
   }
   const restResults = yield* applyAll(rest)
   const results = [...first, ...rest].map((p, i) => ({

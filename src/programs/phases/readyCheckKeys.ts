@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import { KubeClient } from "../../kube/KubeClient.ts"
+import { ActingClient } from "../../kube/ActingClient.ts"
 import type { KubeError } from "../../kube/KubeError.ts"
 import { formatApiVersion, type ObjectKey } from "../../kube/KubeObject.ts"
 import { VerifyFailed } from "../errors/verifyErrors.ts"
@@ -23,10 +23,10 @@ export interface ReadyCheckRef {
 export const readyCheckKeys = (
   namespace: string,
   checks: ReadonlyArray<ReadyCheckRef>,
-): Effect.Effect<ReadonlyArray<ObjectKey>, VerifyFailed | KubeError, KubeClient> =>
+): Effect.Effect<ReadonlyArray<ObjectKey>, VerifyFailed | KubeError, ActingClient> =>
   Effect.gen(function* () {
     if (checks.length === 0) return []
-    const kube = yield* KubeClient
+    const kube = yield* ActingClient
     const keys: Array<ObjectKey> = []
     for (const [i, check] of checks.entries()) {
       const unresolved = { apiVersion: check.apiVersion ?? "", kind: check.kind, name: check.name }

@@ -1,4 +1,5 @@
 import { type Duration, Effect } from "effect"
+import type { KubeConfigReference } from "../../../schemas/StageSet.ts"
 import { deletionTiers } from "../../inventory/PrunePlan.ts"
 import type { Member } from "../../inventory/RecordPlan.ts"
 import { recordedEntries } from "../../inventory/StageRecord.ts"
@@ -38,6 +39,8 @@ export interface TeardownResult {
 export interface TeardownIdentity {
   readonly namespace: string
   readonly serviceAccountName?: string
+  /** The remote cluster the objects went to (`spec.kubeConfig`); absent: this one. */
+  readonly kubeConfig?: KubeConfigReference
   readonly stages: ReadonlyArray<{ readonly name: string; readonly serviceAccountName?: string }>
 }
 

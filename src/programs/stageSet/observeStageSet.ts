@@ -67,6 +67,7 @@ export const viewOf = (object: KubeObject): Effect.Effect<StageSetView, InvalidO
     stages: decoded.spec.stages,
     ...(decoded.spec.dependsOn === undefined ? {} : { dependsOn: decoded.spec.dependsOn }),
     ...(decoded.spec.version === undefined ? {} : { version: decoded.spec.version }),
+    ...(decoded.spec.kubeConfig === undefined ? {} : { kubeConfig: decoded.spec.kubeConfig }),
     reconcileStage: pendingStageRequest(object, statusOf(object)),
     unsupported: unsupportedFields(decoded.spec),
     deployedVersion: statusOf(object).version,

@@ -1,4 +1,5 @@
 import { Either, Schema } from "effect"
+import { KubeConfigReference } from "../../../schemas/StageSet.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import type { TeardownIdentity } from "../phases/teardown.ts"
 
@@ -6,6 +7,8 @@ import type { TeardownIdentity } from "../phases/teardown.ts"
 const IdentityFields = Schema.Struct({
   spec: Schema.Struct({
     serviceAccountName: Schema.optional(Schema.String),
+    // Where the objects are: teardown deletes them there (api.md, "StageSets and clusters").
+    kubeConfig: Schema.optional(KubeConfigReference),
     stages: Schema.optionalWith(
       Schema.Array(
         Schema.Struct({ name: Schema.String, serviceAccountName: Schema.optional(Schema.String) }),
@@ -30,6 +33,7 @@ export const teardownIdentity = (live: KubeObject): TeardownIdentity => {
       ...(spec.serviceAccountName === undefined
         ? {}
         : { serviceAccountName: spec.serviceAccountName }),
+      ...(spec.kubeConfig === undefined ? {} : { kubeConfig: spec.kubeConfig }),
       stages: spec.stages.map((s) =>
         s.serviceAccountName === undefined
           ? { name: s.name }

@@ -7,10 +7,12 @@ import {
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { RemoteClustersNone } from "../../../layers/RemoteClusters.inMemory.ts"
 import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import type { InventoryMode } from "../../../src/inventory/InventoryMode.ts"
 import type { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
 import type { KubeClient } from "../../../src/kube/KubeClient.ts"
+import type { RemoteClusters } from "../../../src/kube/RemoteClusters.ts"
 import {
   defaultApiLimits,
   resilientKubeClientLayer,
@@ -38,6 +40,7 @@ export type ScenarioServices =
   | ArtifactFetcher
   | ArtifactServer
   | StageIdentity
+  | RemoteClusters
   | Kustomize
   | Recorder
 
@@ -58,6 +61,13 @@ export interface AcceptanceEnv {
    */
   readonly secondCluster: Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope>
   /**
+   * A cluster that StageSets reach through `spec.kubeConfig`: its client, a kubeconfig for
+   * it (credentials embedded, as a Secret holds it) and the RemoteClusters that resolve
+   * that kubeconfig to it. In-memory: a fresh cluster under a made-up server URL; live: the
+   * second control plane.
+   */
+  readonly remoteCluster: Effect.Effect<RemoteWorld, never, Scope.Scope>
+  /**
    * Kustomize: the real binary where the env may start processes (live); in-memory, the
    * builds the binary did in the live world, replayed (test/acceptance/harness/
    * recordedKustomize.ts). Absent, builds that need kustomize fail with BuildFailed.
@@ -75,6 +85,12 @@ export const sharedCluster = (
   env: AcceptanceEnv,
 ): Effect.Effect<Layer.Layer<KubeClient>, never, Scope.Scope> => Layer.memoize(env.kube())
 
+export interface RemoteWorld {
+  readonly kube: Layer.Layer<KubeClient>
+  readonly kubeconfig: string
+  readonly clusters: Layer.Layer<RemoteClusters>
+}
+
 export interface ScenarioOptions {
   readonly mode: InventoryMode
   readonly shardCap?: number
@@ -82,6 +98,8 @@ export interface ScenarioOptions {
   readonly config?: Partial<ReconcileConfigApi>
   /** Kustomize for this run; default: unavailable (see AcceptanceEnv.kustomize). */
   readonly kustomize?: Layer.Layer<Kustomize>
+  /** The clusters `spec.kubeConfig` reaches; default: none (every kubeconfig is unreachable). */
+  readonly remoteClusters?: Layer.Layer<RemoteClusters>
 }
 
 /** The services of one scenario run, over the given KubeClient layer. */
@@ -113,6 +131,7 @@ export const scenarioLayer = (
     options.kustomize ?? KustomizeUnavailable("this test world starts no processes"),
     reconcileConfig,
     StageIdentityImpersonating.pipe(Layer.provide(reconcileConfig)),
+    options.remoteClusters ?? RemoteClustersNone,
   ).pipe(Layer.provideMerge(recorded))
 }
 

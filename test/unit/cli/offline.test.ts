@@ -80,6 +80,26 @@ const setup = Effect.gen(function* () {
 })
 
 describe("stagesetctl --source-dir (offline)", () => {
+  it.scoped("refuses a StageSet whose objects are in a remote cluster (spec.kubeConfig)", () =>
+    withDir((dir) =>
+      Effect.gen(function* () {
+        yield* createNamespace("shop")
+        yield* setStageSet("shop", "ss", [{ name: "one", source: "missing-one" }], {
+          kubeConfig: { secretRef: { name: "remote" } },
+        })
+        yield* write(dir, { "one/app.yaml": yamlOf([configMap("a")]) })
+        for (const command of ["build", "diff", "apply"]) {
+          const run = yield* cli(command, "ss", "-n", "shop", "--source-dir", join(dir, "one"))
+          expect(run.code, command).not.toBe(0)
+          expect(run.stderr, command).toContain("applies to a remote cluster (spec.kubeConfig)")
+        }
+        expect(
+          yield* getObject({ apiVersion: "v1", kind: "ConfigMap", namespace: "shop", name: "a" }),
+        ).toBeUndefined()
+      }),
+    ).pipe(Effect.provide(layer)),
+  )
+
   it.scoped(
     "build renders each stage from its directory; Secrets masked unless --show-secrets",
     () =>

@@ -10,6 +10,7 @@ import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.i
 import { KustomizeUnavailable } from "../../../layers/Kustomize.unavailable.ts"
 import { OwnWritesMemory } from "../../../layers/OwnWrites.memory.ts"
 import { ReadinessKube } from "../../../layers/Readiness.kube.ts"
+import { RemoteClustersNone } from "../../../layers/RemoteClusters.inMemory.ts"
 import { StageIdentityImpersonating } from "../../../layers/StageIdentity.ts"
 import { runController } from "../../../src/controller/Controller.ts"
 import { ControllerConfig } from "../../../src/controller/ControllerConfig.ts"
@@ -65,7 +66,8 @@ const testLayer = (failureBackoffBase = Duration.millis(50)) =>
     }),
     EventRecorderStub,
   ).pipe(
-    (services) => Layer.provideMerge(StageIdentityImpersonating, services),
+    (services) =>
+      Layer.provideMerge(Layer.merge(StageIdentityImpersonating, RemoteClustersNone), services),
     Layer.provideMerge(KubeClientInMemory),
   )
 

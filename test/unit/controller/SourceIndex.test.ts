@@ -44,6 +44,20 @@ describe("SourceIndex", () => {
     expect(sourceKeyOf(cm)).toBe(keys[0])
   })
 
+  it("keys the kubeconfig Secret of a remote cluster, so a rotated credential is noticed", () => {
+    const remote: KubeObject = {
+      ...stageSet("apps", [{ kind: "ConfigMap", name: "a" }]),
+      spec: {
+        stages: [{ name: "s0", sourceRef: { kind: "ConfigMap", name: "a" } }],
+        kubeConfig: { secretRef: { name: "prod-kubeconfig", key: "config" } },
+      },
+    }
+    expect(sourceKeysOf(remote)).toEqual([
+      sourceKey("v1", "ConfigMap", "apps", "a"),
+      sourceKey("v1", "Secret", "apps", "prod-kubeconfig"),
+    ])
+  })
+
   it("tolerates a StageSet that does not decode", () => {
     const broken: KubeObject = {
       apiVersion: "stages.metio.wtf/v1",

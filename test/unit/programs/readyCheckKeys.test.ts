@@ -1,7 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { defaultResources } from "../../../layers/inmemory/defaultResources.ts"
 import { KubeClientInMemoryWith } from "../../../layers/KubeClient.inMemory.ts"
+import { ActingClientOwn } from "../../../layers/StageIdentity.ts"
 import { readyCheckKeys } from "../../../src/programs/phases/readyCheckKeys.ts"
 
 const layer = KubeClientInMemoryWith({
@@ -17,7 +18,7 @@ const layer = KubeClientInMemoryWith({
     },
   ],
   namespaces: ["payments"],
-})
+}).pipe((cluster) => Layer.provideMerge(ActingClientOwn, cluster))
 
 describe("readyCheckKeys", () => {
   it.effect(

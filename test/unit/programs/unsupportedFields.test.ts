@@ -68,17 +68,6 @@ describe("unsupportedFields", () => {
     }),
   )
 
-  it.effect("refuses the fields a later step implements rather than ignoring them", () =>
-    Effect.gen(function* () {
-      expect(
-        yield* specWith({
-          dependsOn: [{ name: "platform" }],
-          kubeConfig: { secretRef: { name: "remote" } },
-        }),
-      ).toEqual(["spec.kubeConfig"])
-    }),
-  )
-
   it.effect("accepts dependsOn and a version with allowDowngrade: they are implemented", () =>
     Effect.gen(function* () {
       expect(
@@ -87,6 +76,15 @@ describe("unsupportedFields", () => {
           version: { value: "1.0.0", allowDowngrade: true, approvalMode: "Never" },
         }),
       ).toEqual([])
+    }),
+  )
+
+  it.effect("takes a kubeconfig Secret, refuses a cloud provider's ConfigMap naming it", () =>
+    Effect.gen(function* () {
+      expect(yield* specWith({ kubeConfig: { secretRef: { name: "remote" } } })).toEqual([])
+      expect(yield* specWith({ kubeConfig: { configMapRef: { name: "eks" } } })).toEqual([
+        "spec.kubeConfig.configMapRef",
+      ])
     }),
   )
 
