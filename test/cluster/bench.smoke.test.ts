@@ -65,7 +65,7 @@ afterAll(async () => {
 }, 60_000)
 
 describe("npm run bench -- --tiny", () => {
-  it("measures every benchmark B1-B7 with finite numbers", async () => {
+  it("measures every benchmark (B1-B7, B9) with finite numbers", async () => {
     dir = await mkdtemp(join(tmpdir(), "stageset-bench-smoke-"))
     const out = join(dir, "results.json")
     const { code, output } = await run([
@@ -80,7 +80,16 @@ describe("npm run bench -- --tiny", () => {
     expect(code, output).toBe(0)
     const report = JSON.parse(await readFile(out, "utf8")) as Report
     expect(report.machine.cpus).toBeGreaterThan(0)
-    expect(report.benchmarks.map((b) => b.id)).toEqual(["B1", "B2", "B3", "B4", "B5", "B6", "B7"])
+    expect(report.benchmarks.map((b) => b.id)).toEqual([
+      "B1",
+      "B2",
+      "B3",
+      "B4",
+      "B5",
+      "B6",
+      "B7",
+      "B9",
+    ])
     for (const bench of report.benchmarks) {
       expect(bench.error, `${bench.id} failed`).toBeUndefined()
       expect(bench.rows.length, `${bench.id} has no rows`).toBeGreaterThan(0)
