@@ -56,14 +56,24 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
   },
 }
 
-export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B9"
-export const BENCH_IDS: ReadonlyArray<BenchId> = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B9"]
+export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B9" | "B10"
+export const BENCH_IDS: ReadonlyArray<BenchId> = [
+  "B1",
+  "B2",
+  "B3",
+  "B4",
+  "B5",
+  "B6",
+  "B7",
+  "B9",
+  "B10",
+]
 
 /** Repetitions per benchmark when `--reps` is not given. */
 export const DEFAULT_REPS: Readonly<Record<Mode, Readonly<Record<BenchId, number>>>> = {
-  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B9: 3 },
-  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B9: 2 },
-  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B9: 1 },
+  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B9: 3, B10: 10 },
+  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B9: 2, B10: 5 },
+  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B9: 1, B10: 2 },
 }
 
 /** What every benchmark gets. */

@@ -65,7 +65,7 @@ afterAll(async () => {
 }, 60_000)
 
 describe("npm run bench -- --tiny", () => {
-  it("measures every benchmark (B1-B7, B9) with finite numbers", async () => {
+  it("measures every benchmark (B1-B7, B9, B10) with finite numbers", async () => {
     dir = await mkdtemp(join(tmpdir(), "stageset-bench-smoke-"))
     const out = join(dir, "results.json")
     const { code, output } = await run([
