@@ -89,6 +89,7 @@ describe("npm run bench -- --tiny", () => {
       "B6",
       "B7",
       "B9",
+      "B10",
     ])
     for (const bench of report.benchmarks) {
       expect(bench.error, `${bench.id} failed`).toBeUndefined()
