@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Three stages: the first installs every dependency and bundles the controller into one
 # ES module (hack/build.ts); the image runs only that file, so it needs no node_modules.
+# The same build bundles stagesetctl into cli/ (`node cli/stagesetctl.mjs` in the image).
 # The second builds the kustomize binary from its Go module (the version
 # hack/build-kustomize.sh builds for the tests), which the image carries as
 # /usr/local/bin/kustomize. Base images are named without a registry host; the builder's

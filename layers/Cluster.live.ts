@@ -4,16 +4,19 @@ import { Cluster, type ClusterFlags, type Connection } from "../src/cli/Cluster.
 import { API_VERSION, STAGE_SET_KIND } from "../src/inventory/Labels.ts"
 import { KubeClient } from "../src/kube/KubeClient.ts"
 import { defaultApiLimits, makeResilientKubeClient } from "../src/kube/resilientKubeClient.ts"
-import { defaultReconcileConfig, ReconcileConfig } from "../src/programs/ReconcileConfig.ts"
-import { TargetCluster } from "../src/programs/TargetCluster.ts"
-import { AppliedCacheMemory } from "./AppliedCache.memory.ts"
-import { ArtifactFetcherLive } from "./ArtifactFetcher.live.ts"
-import { InventoryStoreLive } from "./InventoryStore.live.ts"
 import { makeKubeClientLive } from "./KubeClient.live.ts"
-import { kustomizeLayer } from "./kustomize/findKustomize.ts"
 import { loadKubeConfig } from "./live/loadKubeConfig.ts"
-import { ReadinessKube } from "./Readiness.kube.ts"
-import { StageIdentityOwn } from "./StageIdentity.ts"
+
+/**
+ * The programs' services, imported when a command builds them (build, diff, plan, apply):
+ * `get` and `inventory` never load the artifact fetcher's HTTP client, the CEL interpreter
+ * or the renderers (B10: start-up was most of their time).
+ */
+const programServices = Layer.unwrapEffect(
+  Effect.promise(() => import("./ProgramServices.live.ts")).pipe(
+    Effect.map((module) => module.ProgramServicesLive),
+  ),
+)
 
 const connect = (
   flags: ClusterFlags,
@@ -56,16 +59,7 @@ const connect = (
     return {
       kube,
       server,
-      services: Layer.mergeAll(
-        InventoryStoreLive,
-        ArtifactFetcherLive(),
-        StageIdentityOwn,
-        TargetCluster.layerLocal,
-        Layer.succeed(ReconcileConfig, defaultReconcileConfig),
-        ReadinessKube(),
-        AppliedCacheMemory,
-        kustomizeLayer(Option.none()),
-      ).pipe(Layer.provideMerge(client)),
+      services: programServices.pipe(Layer.provideMerge(client)),
       namespace: Option.getOrElse(namespace, () => contextNamespace || "default"),
     }
   })

@@ -21,6 +21,8 @@ export interface Sizes {
   readonly b7: { readonly stages: number; readonly objects: number }
   /** B11: StageSets and objects in each, one process and then two with --shards=4. */
   readonly b11: { readonly stageSets: number; readonly objects: number }
+  /** B9: objects of the big one-stage StageSet; stages and objects per stage of the small one. */
+  readonly b9: { readonly big: number; readonly stages: number; readonly objects: number }
 }
 
 export const SIZES: Readonly<Record<Mode, Sizes>> = {
@@ -33,6 +35,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b6: { stageSets: 200, objects: 25 },
     b7: { stages: 3, objects: 10 },
     b11: { stageSets: 1000, objects: 10 },
+    b9: { big: 5000, stages: 3, objects: 10 },
   },
   quick: {
     b1: [200, 1000],
@@ -43,6 +46,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b6: { stageSets: 40, objects: 10 },
     b7: { stages: 3, objects: 10 },
     b11: { stageSets: 100, objects: 10 },
+    b9: { big: 1000, stages: 3, objects: 10 },
   },
   tiny: {
     b1: [20],
@@ -52,18 +56,30 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 2, objects: 20 },
     b6: { stageSets: 4, objects: 2 },
     b7: { stages: 3, objects: 2 },
+    b9: { big: 200, stages: 3, objects: 2 },
     b11: { stageSets: 8, objects: 2 },
   },
 }
 
-export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B11"
-export const BENCH_IDS: ReadonlyArray<BenchId> = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B11"]
+export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B9" | "B10" | "B11"
+export const BENCH_IDS: ReadonlyArray<BenchId> = [
+  "B1",
+  "B2",
+  "B3",
+  "B4",
+  "B5",
+  "B6",
+  "B7",
+  "B9",
+  "B10",
+  "B11",
+]
 
 /** Repetitions per benchmark when `--reps` is not given. */
 export const DEFAULT_REPS: Readonly<Record<Mode, Readonly<Record<BenchId, number>>>> = {
-  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B11: 1 },
-  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B11: 1 },
-  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B11: 1 },
+  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B9: 3, B10: 10, B11: 1 },
+  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B9: 2, B10: 5, B11: 1 },
+  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B9: 1, B10: 2, B11: 1 },
 }
 
 /** What every benchmark gets. */

@@ -22,9 +22,12 @@ const imageNodeOptions = async (): Promise<string> => {
   return match[1]
 }
 
-/** Bundles the controller once per harness run, so the process measured is the image's. */
+/**
+ * Runs `npm run build` (hack/build.ts) once per harness run, so the controller process
+ * measured is the image's and stagesetctl runs from its bundle.
+ */
 let bundled: Promise<void> | undefined
-const ensureBundle = () => {
+export const ensureBundle = () => {
   bundled ??= new Promise<void>((resolve, reject) =>
     execFile(process.execPath, [`${root}hack/build.ts`], { cwd: root }, (error) =>
       error ? reject(error) : resolve(),

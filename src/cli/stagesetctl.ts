@@ -1,36 +1,49 @@
 import { Command, ValidationError } from "@effect/cli"
-import { Console, Effect } from "effect"
+import { Console, Effect, Record } from "effect"
 import { CONTROLLER_VERSION } from "../version.ts"
 import { EXIT_RUNTIME, EXIT_USAGE } from "./CliFailure.ts"
-import { applyCommand } from "./commands/apply.ts"
-import { buildCommand } from "./commands/build.ts"
-import { diffCommand } from "./commands/diff.ts"
-import { getCommand } from "./commands/get.ts"
-import { inventoryCommand } from "./commands/inventory.ts"
-import { planCommand } from "./commands/plan.ts"
-import { reconcileCommand } from "./commands/reconcile.ts"
-import { schemaCommand } from "./commands/schema.ts"
-import { resumeCommand, suspendCommand } from "./commands/suspend.ts"
 
-export const stagesetctl = Command.make("stagesetctl").pipe(
-  Command.withDescription(
-    "Inspect and drive StageSets of the stageset-controller (also `kubectl stageset` as a kubectl plugin).",
-  ),
-  Command.withSubcommands([
-    getCommand,
-    buildCommand,
-    diffCommand,
-    planCommand,
-    applyCommand,
-    reconcileCommand,
-    suspendCommand,
-    resumeCommand,
-    inventoryCommand,
-    schemaCommand,
-  ]),
-)
+/**
+ * The subcommands, in the order `--help` lists them, each loaded only when needed: a
+ * command's module brings what it runs (renders, kustomize, CEL readiness, artifact
+ * downloads), and loading all of it made start-up most of a `get`'s time (B10).
+ */
+const subcommands = {
+  get: () => import("./commands/get.ts").then((m) => m.getCommand),
+  build: () => import("./commands/build.ts").then((m) => m.buildCommand),
+  diff: () => import("./commands/diff.ts").then((m) => m.diffCommand),
+  plan: () => import("./commands/plan.ts").then((m) => m.planCommand),
+  apply: () => import("./commands/apply.ts").then((m) => m.applyCommand),
+  reconcile: () => import("./commands/reconcile.ts").then((m) => m.reconcileCommand),
+  suspend: () => import("./commands/suspend.ts").then((m) => m.suspendCommand),
+  resume: () => import("./commands/suspend.ts").then((m) => m.resumeCommand),
+  inventory: () => import("./commands/inventory.ts").then((m) => m.inventoryCommand),
+  schema: () => import("./commands/schema.ts").then((m) => m.schemaCommand),
+}
+type Name = keyof typeof subcommands
+type Subcommand = Awaited<ReturnType<(typeof subcommands)[Name]>>
 
-const cli = Command.run(stagesetctl, { name: "stagesetctl", version: CONTROLLER_VERSION })
+const isName = (word: string | undefined): word is Name =>
+  word !== undefined && Object.hasOwn(subcommands, word)
+
+/**
+ * The command tree for `argv`: with only the subcommand it names when its first argument
+ * names one (the root has no options of its own, so nothing else can come first; the
+ * subcommand parses, helps and fails exactly as within the whole tree), else the whole
+ * tree (`--help`, `--version`, `--completions`, a typo that deserves the list).
+ */
+const commandTreeFor = (argv: ReadonlyArray<string>) =>
+  Effect.promise(async () => {
+    const first = argv[2]
+    const names: ReadonlyArray<Name> = isName(first) ? [first] : Record.keys(subcommands)
+    const loaded = await Promise.all(names.map((name) => subcommands[name]()))
+    return Command.make("stagesetctl").pipe(
+      Command.withDescription(
+        "Inspect and drive StageSets of the stageset-controller (also `kubectl stageset` as a kubectl plugin).",
+      ),
+      Command.withSubcommands(loaded as [Subcommand, ...Array<Subcommand>]),
+    )
+  })
 
 /**
  * stagesetctl over argv, to its exit code: 0 ok, 1 what diff and plan found, 2 usage
@@ -38,7 +51,9 @@ const cli = Command.run(stagesetctl, { name: "stagesetctl", version: CONTROLLER_
  * are one line on stderr.
  */
 export const runStagesetctl = (argv: ReadonlyArray<string>) =>
-  cli(argv).pipe(
+  Effect.flatMap(commandTreeFor(argv), (tree) =>
+    Command.run(tree, { name: "stagesetctl", version: CONTROLLER_VERSION })(argv),
+  ).pipe(
     Effect.as(0),
     Effect.catchIf(ValidationError.isValidationError, () => Effect.succeed(EXIT_USAGE)),
     Effect.catchTag("CliFailure", (error) =>

@@ -1,31 +1,24 @@
-import { Duration, Effect, Layer, RateLimiter, type Scope, Stream } from "effect"
+import { Effect, Layer, type Scope, Stream } from "effect"
+import { type ApiLimits, makeFairTokenBucket } from "./fairTokenBucket.ts"
 import { KubeClient, type KubeClientApi } from "./KubeClient.ts"
 import { retryApi } from "./RetryPolicy.ts"
 
-/** Client-side limits shared by every call of the process (`--kube-api-qps/burst`). */
-export interface ApiLimits {
-  readonly qps: number
-  readonly burst: number
-}
+export type { ApiLimits } from "./fairTokenBucket.ts"
 
 export const defaultApiLimits: ApiLimits = { qps: 50, burst: 100 }
 
 /**
- * Wraps any KubeClient (Live or InMemory) with the one token bucket of the process and
- * the shared retry policy, so programs never retry or throttle by hand and the fault
- * tests exercise exactly the code that runs in production.
+ * Wraps any KubeClient (Live or InMemory) with the one token bucket of the process, granted
+ * in turn to the StageSets that wait for it (see fairTokenBucket), and the shared retry
+ * policy, so programs never retry or throttle by hand and the fault tests exercise exactly
+ * the code that runs in production.
  */
 export const makeResilientKubeClient = (
   inner: KubeClientApi,
   limits: ApiLimits,
 ): Effect.Effect<KubeClientApi, never, Scope.Scope> =>
   Effect.gen(function* () {
-    // A bucket of `burst` tokens refilled at `qps` per second.
-    const bucket = yield* RateLimiter.make({
-      limit: Math.max(1, limits.burst),
-      interval: Duration.millis((1000 * Math.max(1, limits.burst)) / Math.max(0.001, limits.qps)),
-      algorithm: "token-bucket",
-    })
+    const bucket = yield* makeFairTokenBucket(limits)
     const wrap = (client: KubeClientApi): KubeClientApi => {
       const call = <A, E, R>(effect: Effect.Effect<A, E, R>) => bucket(effect)
       return {

@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import type { StageSetStatus, StageStatus } from "../../schemas/StageSet.ts"
 import { checkShardNames, MAX_LABEL_VALUE_LENGTH } from "../inventory/ShardName.ts"
 import { KubeClient } from "../kube/KubeClient.ts"
+import { withRequestOwner } from "../kube/RequestOwner.ts"
 import { AppliedCache } from "./AppliedCache.ts"
 import { connectTarget } from "./connectTarget.ts"
 import { deleteStageSet } from "./deleteStageSet.ts"
@@ -69,9 +70,14 @@ const isSteady = (
  * One reconcile of a StageSet, level-based (semantics.md section 1): read it, tear it
  * down if it is being deleted, otherwise make sure of the finalizer, honour suspend,
  * render every stage before any write, refuse inventory-name collisions, walk the stages,
- * prune, and write status only when it changed.
+ * prune, and write status only when it changed. Its API requests wait for the token bucket
+ * in the StageSet's own line, so runs of other StageSets take turns with it
+ * (`kube/fairTokenBucket.ts`).
  */
-export const reconcileStageSet = Effect.fn("reconcileStageSet")(function* (key: StageSetKey) {
+export const reconcileStageSet = (key: StageSetKey) =>
+  withRequestOwner(`${key.namespace}/${key.name}`)(reconcile(key))
+
+const reconcile = Effect.fn("reconcileStageSet")(function* (key: StageSetKey) {
   const kube = yield* KubeClient
   const live = yield* kube
     .get(stageSetKey(key))

@@ -3,7 +3,8 @@
  * `layers/`: the command tree over the Live cluster connection. `bin/stagesetctl.js` runs
  * it.
  */
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer } from "effect"
 import { ClusterLive } from "../../layers/Cluster.live.ts"
 import { runStagesetctl } from "../cli/stagesetctl.ts"
