@@ -217,7 +217,7 @@ export const compatibility = (env: AcceptanceEnv) =>
     )
 
     it.live(
-      "S25: a kustomization overlay with stage patches and postBuild, as its docs write it: built by kustomize, patched, substituted, applied",
+      "S25: a kustomization overlay with stage patches and postBuild depending on another StageSet, as its docs write it: held until that one is Ready, then built by kustomize, patched, substituted, applied",
       () =>
         Effect.gen(function* () {
           const ns = uniqueName("s25k")
@@ -238,7 +238,13 @@ export const compatibility = (env: AcceptanceEnv) =>
             metadata: { name: "cluster-vars", namespace: ns },
             data: { region: "eu-west-1" },
           })
+          // The platform it depends on, as its docs pair them.
+          yield* setSource(ns, "platform-src", { "a.yaml": yamlOf([configMap("platform")]) })
+          yield* writeStageSet(ns, "platform", {
+            stages: [{ name: "base", sourceRef: { kind: "ConfigMap", name: "platform-src" } }],
+          })
           yield* writeStageSet(ns, "my-app", {
+            dependsOn: [{ name: "platform" }],
             stages: [
               {
                 name: "app",
@@ -265,6 +271,14 @@ export const compatibility = (env: AcceptanceEnv) =>
               },
             ],
           })
+
+          // Held until the platform is Ready: nothing built or applied before.
+          expect((yield* reconcile(ns, "my-app")).outcome).toMatchObject({
+            _tag: "Failed",
+            failure: { reason: "DependencyNotReady" },
+          })
+          expect(yield* getObject(cmKey(ns, "web-settings"))).toBeUndefined()
+          expect((yield* reconcile(ns, "platform")).outcome).toEqual({ _tag: "Ready" })
 
           const report = yield* reconcile(ns, "my-app")
           expect(report.outcome).toEqual({ _tag: "Ready" })
