@@ -104,6 +104,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
           entries,
           applySet: desired.applySet,
           mode: desired.mode,
+          appliedDigest: desired.appliedDigest,
         }),
         { fieldManager: FIELD_MANAGER, force: true },
       )
@@ -144,6 +145,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
         entries: [],
         applySet: record.applySet,
         mode: record.mode ?? mode,
+        appliedDigest: record.appliedDigest,
       }
       const live = { ...record, shards: record.shards.filter((s) => s.terminating !== true) }
       for (const step of plan.steps) {

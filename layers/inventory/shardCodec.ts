@@ -5,6 +5,7 @@ import { formatList, parseList } from "../../src/inventory/GroupKinds.ts"
 import { isInventoryMode } from "../../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
+  APPLIED_DIGEST,
   APPLYSET_ADDITIONAL_NAMESPACES,
   APPLYSET_CONTAINS_GROUP_KINDS,
   APPLYSET_ID,
@@ -37,6 +38,8 @@ export interface ShardContent {
   readonly applySet: ApplySetMeta | undefined
   /** Only shard 0 carries it. */
   readonly mode: InventoryMode
+  /** Only shard 0 carries it. */
+  readonly appliedDigest?: string | undefined
 }
 
 /**
@@ -51,7 +54,14 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     [LABEL_SHARD]: String(content.index),
   }
   const annotations: Record<string, string> =
-    content.index === 0 ? { [INVENTORY_MODE]: content.mode } : {}
+    content.index === 0
+      ? {
+          [INVENTORY_MODE]: content.mode,
+          ...(content.appliedDigest === undefined
+            ? {}
+            : { [APPLIED_DIGEST]: content.appliedDigest }),
+        }
+      : {}
   const meta = content.index === 0 ? content.applySet : undefined
   if (meta !== undefined) {
     labels[APPLYSET_ID] = meta.id
@@ -92,6 +102,7 @@ export interface DecodedShard {
   readonly entries: ReadonlyArray<Entry> | undefined
   readonly applySet: ApplySetMeta | undefined
   readonly mode: InventoryMode | undefined
+  readonly appliedDigest: string | undefined
   readonly terminating: boolean
 }
 
@@ -126,6 +137,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
             additionalNamespaces: parseList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
           },
     mode: mode !== undefined && isInventoryMode(mode) ? mode : undefined,
+    appliedDigest: annotations[APPLIED_DIGEST],
     terminating: object.metadata.deletionTimestamp !== undefined,
   }
 }
@@ -163,6 +175,7 @@ export const recordOf = (
     tracksEntries: sorted.some((s) => s.entries !== undefined),
     applySet: sorted.find((s) => s.index === 0)?.applySet,
     mode: sorted.find((s) => s.index === 0)?.mode,
+    appliedDigest: sorted.find((s) => s.index === 0)?.appliedDigest,
     ...(legacy.length === 0 ? {} : { legacy }),
   }
 }

@@ -41,6 +41,11 @@ export const APPLYSET_ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional
 /** Label on the StageInventory CRD so kubectl accepts a StageInventory as an ApplySet parent. */
 /** On shard 0 in every mode: the inventory mode whose writes the stage's record last settled to. */
 export const INVENTORY_MODE = "stages.metio.wtf/inventory-mode"
+/**
+ * On shard 0 in every mode: the fingerprints of the object versions the stage's last run
+ * applied (AppliedDigest.ts), so that a restarted controller can trust a LIST.
+ */
+export const APPLIED_DIGEST = "stages.metio.wtf/applied-digest"
 
 export const APPLYSET_IS_PARENT_TYPE = "applyset.kubernetes.io/is-parent-type"
 

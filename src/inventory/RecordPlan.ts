@@ -71,6 +71,8 @@ export const intentRecord = (
     position,
     entries: [...byId.values()],
     mode: recordMode(current) ?? mode,
+    // Still true of whatever it records (AppliedDigest.ts): kept until this run's applies replace it.
+    appliedDigest: current.appliedDigest,
     applySet: keepApplySet
       ? metaFor(
           identity,
@@ -84,7 +86,8 @@ export const intentRecord = (
 /**
  * Settle: exactly the render plus the members whose prune failed (retried next time),
  * in the configured mode only. The ApplySet hints narrow to those members; the mode
- * annotation becomes the configured mode. `unaddressable`: stored entries that name no
+ * annotation becomes the configured mode. `appliedDigest`: what this run's applies
+ * produced (AppliedDigest.ts), written with the settle. `unaddressable`: stored entries that name no
  * object (MalformedEntries.ts); they stay as they are, for a person to correct.
  */
 export const settleRecord = (
@@ -94,6 +97,7 @@ export const settleRecord = (
   mode: InventoryMode,
   identity: ApplySetIdentity,
   unaddressable: ReadonlyArray<Entry> = [],
+  appliedDigest: string | undefined = undefined,
 ): DesiredRecord => {
   const writes = modeWrites(mode)
   const byId = new Map<string, Member>()
@@ -104,6 +108,7 @@ export const settleRecord = (
     position,
     entries: [...members.map((m) => m.entry), ...kept],
     mode,
+    appliedDigest,
     applySet: writes.applySetMetadata
       ? metaFor(
           identity,

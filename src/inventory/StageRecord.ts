@@ -53,6 +53,8 @@ export interface StageRecord {
   readonly applySet: ApplySetMeta | undefined
   /** Shard 0's `stages.metio.wtf/inventory-mode`; undefined on records of earlier versions. */
   readonly mode: InventoryMode | undefined
+  /** Shard 0's `stages.metio.wtf/applied-digest` as stored (AppliedDigest.ts); unchecked. */
+  readonly appliedDigest?: string | undefined
   /** Shards written under another name (the Go implementation's), still to adopt. */
   readonly legacy?: ReadonlyArray<LegacyShard>
 }
@@ -71,4 +73,6 @@ export interface DesiredRecord {
   readonly applySet: ApplySetMeta | undefined
   /** The mode annotation shard 0 carries. */
   readonly mode: InventoryMode
+  /** The applied digest shard 0 carries (none: the annotation is dropped). */
+  readonly appliedDigest?: string | undefined
 }

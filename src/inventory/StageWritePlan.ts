@@ -53,7 +53,7 @@ const applySteps = (
  * The writes from `current` to `desired`: the minimal shard plan of `planShards`, preceded
  * by rewrites of shards whose entries stay put but whose stage-wide fields change
  * (stagePosition, an entry list an earlier version did not keep, shard 0's ApplySet
- * metadata or mode annotation): widening the ApplySet hints must land before any new
+ * metadata, mode annotation or applied digest): widening the ApplySet hints must land before any new
  * member is applied. Nothing when nothing changes.
  */
 export const planStageWrite = (
@@ -70,7 +70,9 @@ export const planStageWrite = (
     if (written.has(k) || !current.shards.some((s) => s.index === k)) continue
     const shard0Changed =
       k === 0 &&
-      (!sameApplySet(current.applySet, desired.applySet) || current.mode !== desired.mode)
+      (!sameApplySet(current.applySet, desired.applySet) ||
+        current.mode !== desired.mode ||
+        current.appliedDigest !== desired.appliedDigest)
     if (metaChanged || shard0Changed)
       rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [] })
   }
@@ -82,6 +84,7 @@ export const planStageWrite = (
       tracksEntries: true,
       applySet: desired.applySet,
       mode: desired.mode,
+      appliedDigest: desired.appliedDigest,
       shards: finalLayout.map((entries, index) => ({ index, entries })),
     },
   }

@@ -10,8 +10,9 @@ import type { StageSetView } from "../StageSetView.ts"
 /**
  * Settle (semantics.md section 2, step 4): after the prune phase the stored record becomes
  * exactly the render plus whatever could not be pruned (retried next run), in the
- * configured mode only. Entries that name no object stay (MalformedEntries.ts). Writes
- * nothing when nothing changed, so a no-op reconcile writes nothing. Runs as the
+ * configured mode only. Entries that name no object stay (MalformedEntries.ts). Shard 0
+ * takes the run's applied digest, written only when it changed (something was applied),
+ * so it always records versions that exist; a no-op reconcile writes nothing. Runs as the
  * controller.
  */
 export const settleStage = Effect.fn("settleStage")(function* (
@@ -20,6 +21,8 @@ export const settleStage = Effect.fn("settleStage")(function* (
   position: number,
   rendered: ReadonlyArray<Member>,
   retained: ReadonlyArray<Member>,
+  /** This run's applied digest; without one (a removed stage), the stored one stays. */
+  appliedDigest: string | undefined = record.appliedDigest,
 ) {
   const config = yield* ReconcileConfig
   const store = yield* InventoryStore
@@ -38,6 +41,7 @@ export const settleStage = Effect.fn("settleStage")(function* (
       config.inventoryMode,
       identity,
       malformedEntries(record).map((m) => m.entry),
+      appliedDigest,
     ),
     config.shardCap,
   )

@@ -5,6 +5,7 @@ import {
   RECONCILE_REQUESTED_AT,
   RECONCILE_STAGE,
 } from "../../../src/inventory/Labels.ts"
+import { shardName } from "../../../src/inventory/ShardName.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
 import {
@@ -90,10 +91,12 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
             ...c,
             metadata: { ...c.metadata, labels: { team: "someone-else" } },
           })
+          // Shard 0's applied digest then records the new versions (for a restart).
           expect((yield* writesOf(ns, "ss")).sort()).toEqual([
             "apply ConfigMap/a",
             "apply ConfigMap/b",
             "apply ConfigMap/c",
+            `apply StageInventory/${shardName("ss", "only", 0)}`,
           ])
           expect((yield* getObject(cmKey(ns, "a")))?.data).toMatchObject({ key: "a" })
           expect(yield* getObject(cmKey(ns, "b"))).toBeDefined()
@@ -241,28 +244,59 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
         ),
     )
 
-    it.live("a restarted controller applies every object once, then nothing", () =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const cluster = yield* sharedCluster(env)
-          const ns = uniqueName("restart")
-          const firstProcess = Effect.gen(function* () {
-            yield* createNamespace(ns)
-            yield* setSource(ns, "src", { "x.yaml": yamlOf([configMap("a"), configMap("b")]) })
-            yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
-            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
-            expect(yield* writesOf(ns, "ss")).toEqual([])
-          })
-          yield* Effect.provide(firstProcess, scenarioLayer(cluster, { mode }))
-          const secondProcess = Effect.gen(function* () {
-            expect((yield* writesOf(ns, "ss")).sort()).toEqual([
-              "apply ConfigMap/a",
-              "apply ConfigMap/b",
-            ])
-            expect(yield* writesOf(ns, "ss")).toEqual([])
-          })
-          yield* Effect.provide(secondProcess, scenarioLayer(cluster, { mode }))
-        }),
-      ),
+    it.live(
+      "a restarted controller applies nothing unchanged, and heals what changed while it was down",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const cluster = yield* sharedCluster(env)
+            // Each process is a fresh layer build: nothing applied is remembered in memory.
+            const process = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+              Effect.provide(body, scenarioLayer(cluster, { mode }))
+            const ns = uniqueName("restart")
+            const names = ["a", "b", "c", "d", "e"]
+            yield* process(
+              Effect.gen(function* () {
+                yield* createNamespace(ns)
+                yield* setSource(ns, "src", { "x.yaml": yamlOf(names.map((n) => configMap(n))) })
+                yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+                expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+              }),
+            )
+            // A restart (rolling upgrade, lost leader) with nothing changed: no write at all.
+            yield* process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+
+            // While no controller runs: another manager takes a's data with force, b is deleted.
+            yield* process(
+              Effect.gen(function* () {
+                const kube = yield* KubeClient
+                yield* kube.apply(configMap("a", { key: "someone else's" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                })
+                expect((yield* getObject(cmKey(ns, "a")))?.data).toEqual({ key: "someone else's" })
+                yield* kube.delete(cmKey(ns, "b"))
+              }),
+            )
+            yield* process(
+              Effect.gen(function* () {
+                // Exactly those two are applied again, then shard 0 records the new versions.
+                expect((yield* writesOf(ns, "ss")).sort()).toEqual([
+                  "apply ConfigMap/a",
+                  "apply ConfigMap/b",
+                  `apply StageInventory/${shardName("ss", "only", 0)}`,
+                ])
+                expect((yield* getObject(cmKey(ns, "a")))?.data).toEqual({ key: "a" })
+                expect(yield* getObject(cmKey(ns, "b"))).toBeDefined()
+              }),
+            )
+            // The healed versions are what the next restart trusts.
+            yield* process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+          }),
+        ),
     )
   })
