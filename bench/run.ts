@@ -12,6 +12,7 @@ import { b4ShardWrite } from "./b4ShardWrite.ts"
 import { b5ControllerRss } from "./b5ControllerRss.ts"
 import { b6Concurrency } from "./b6Concurrency.ts"
 import { b7Latency } from "./b7Latency.ts"
+import { b8Restart } from "./b8Restart.ts"
 import { acquireCluster, rawKubeClient } from "./support/cluster.ts"
 import { type Collector, makeCollector } from "./support/collector.ts"
 import {
@@ -45,6 +46,7 @@ const BENCHES: Readonly<Record<BenchId, { readonly title: string; readonly run: 
   B5: { title: "controller RSS after reconciling many objects", run: b5ControllerRss },
   B6: { title: "many StageSets from cold, --concurrent=8 vs 1", run: b6Concurrency },
   B7: { title: "create-to-Ready latency, 3 stages", run: b7Latency },
+  B8: { title: "restart with every StageSet Ready and unchanged", run: b8Restart },
 }
 
 const defaultOut = fileURLToPath(new URL("./results/latest.json", import.meta.url))
@@ -222,6 +224,8 @@ const describeSizes = (id: BenchId, mode: Mode): string => {
       return `${s.b6.stageSets} StageSets x ${s.b6.objects}`
     case "B7":
       return `${s.b7.stages} stages x ${s.b7.objects}`
+    case "B8":
+      return `${s.b8.stageSets} StageSets x ${s.b8.objects}`
   }
 }
 

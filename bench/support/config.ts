@@ -19,6 +19,8 @@ export interface Sizes {
   readonly b6: { readonly stageSets: number; readonly objects: number }
   /** B7: stages and objects per stage. */
   readonly b7: { readonly stages: number; readonly objects: number }
+  /** B8: StageSets and objects in each, Ready before the restart. */
+  readonly b8: { readonly stageSets: number; readonly objects: number }
 }
 
 export const SIZES: Readonly<Record<Mode, Sizes>> = {
@@ -30,6 +32,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 10, objects: 20_000 },
     b6: { stageSets: 200, objects: 25 },
     b7: { stages: 3, objects: 10 },
+    b8: { stageSets: 10, objects: 2000 },
   },
   quick: {
     b1: [200, 1000],
@@ -39,6 +42,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 10, objects: 2000 },
     b6: { stageSets: 40, objects: 10 },
     b7: { stages: 3, objects: 10 },
+    b8: { stageSets: 5, objects: 400 },
   },
   tiny: {
     b1: [20],
@@ -48,17 +52,18 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 2, objects: 20 },
     b6: { stageSets: 4, objects: 2 },
     b7: { stages: 3, objects: 2 },
+    b8: { stageSets: 2, objects: 20 },
   },
 }
 
-export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7"
-export const BENCH_IDS: ReadonlyArray<BenchId> = ["B1", "B2", "B3", "B4", "B5", "B6", "B7"]
+export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8"
+export const BENCH_IDS: ReadonlyArray<BenchId> = ["B1", "B2", "B3", "B4", "B5", "B6", "B7", "B8"]
 
 /** Repetitions per benchmark when `--reps` is not given. */
 export const DEFAULT_REPS: Readonly<Record<Mode, Readonly<Record<BenchId, number>>>> = {
-  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5 },
-  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3 },
-  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1 },
+  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B8: 1 },
+  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B8: 1 },
+  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B8: 1 },
 }
 
 /** What every benchmark gets. */

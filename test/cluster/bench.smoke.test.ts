@@ -9,7 +9,7 @@ import { startControlPlane } from "../controlplane/ControlPlane.ts"
 
 /**
  * The benchmark harness (bench/run.ts, `npm run bench`) runs end to end at `--tiny` sizes
- * against the test cluster and reports a finite number for every row of B1-B7, Flux
+ * against the test cluster and reports a finite number for every row of B1-B8, Flux
  * kustomize-controller's rows in B1 and B2 (hack/build-flux.sh, which .ci/run runs) and
  * the 1 % prune among them. Only that: benchmarks are not tests, so no timing is asserted.
  * On a control plane of its own: the shared one carries what every earlier test left
@@ -65,7 +65,7 @@ afterAll(async () => {
 }, 60_000)
 
 describe("npm run bench -- --tiny", () => {
-  it("measures every benchmark B1-B7 with finite numbers", async () => {
+  it("measures every benchmark B1-B8 with finite numbers", async () => {
     dir = await mkdtemp(join(tmpdir(), "stageset-bench-smoke-"))
     const out = join(dir, "results.json")
     const { code, output } = await run([
@@ -80,7 +80,16 @@ describe("npm run bench -- --tiny", () => {
     expect(code, output).toBe(0)
     const report = JSON.parse(await readFile(out, "utf8")) as Report
     expect(report.machine.cpus).toBeGreaterThan(0)
-    expect(report.benchmarks.map((b) => b.id)).toEqual(["B1", "B2", "B3", "B4", "B5", "B6", "B7"])
+    expect(report.benchmarks.map((b) => b.id)).toEqual([
+      "B1",
+      "B2",
+      "B3",
+      "B4",
+      "B5",
+      "B6",
+      "B7",
+      "B8",
+    ])
     for (const bench of report.benchmarks) {
       expect(bench.error, `${bench.id} failed`).toBeUndefined()
       expect(bench.rows.length, `${bench.id} has no rows`).toBeGreaterThan(0)
@@ -97,6 +106,11 @@ describe("npm run bench -- --tiny", () => {
         .map((r) => r.subject)
     expect(subjects("B1", "first apply")).toContain("Flux kustomize-controller")
     expect(subjects("B2", "no-op reconcile")).toContain("Flux kustomize-controller")
+    // A restart with nothing changed sends no write to a member.
+    const restartWrites = report.benchmarks
+      .find((b) => b.id === "B8")
+      ?.rows.find((r) => r.subject === "controller: member writes after restart")
+    expect(restartWrites?.samples).toEqual([0])
     expect(subjects("B2", "prune 1 %")).toEqual(
       expect.arrayContaining(["controller", "Flux kustomize-controller"]),
     )
