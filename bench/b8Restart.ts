@@ -1,6 +1,10 @@
 import { Effect, type Scope } from "effect"
-import { API_VERSION, APPLIED_DIGEST, STAGE_INVENTORY_KIND } from "../src/inventory/Labels.ts"
-import { shardName } from "../src/inventory/ShardName.ts"
+import {
+  API_VERSION,
+  APPLIED_DIGEST,
+  LABEL_STAGE_SET,
+  STAGE_INVENTORY_KIND,
+} from "../src/inventory/Labels.ts"
 import type { KubeObject } from "../src/kube/KubeObject.ts"
 import { defaultApiLimits } from "../src/kube/resilientKubeClient.ts"
 import { createStageSets } from "./b5ControllerRss.ts"
@@ -50,21 +54,20 @@ const freshController = (ctx: BenchContext, agent: string) =>
     makeControllerSubject(raw, defaultApiLimits),
   )
 
-/** What an earlier version left on shard 0: no applied digest (PUT as a person would). */
+/** What an earlier version left: no applied digest on any shard (PUT as a person would). */
 const dropDigests = (ctx: BenchContext, namespace: string, names: ReadonlyArray<string>) =>
   Effect.forEach(
     names,
     (name) =>
       Effect.gen(function* () {
-        const key = {
-          apiVersion: API_VERSION,
-          kind: STAGE_INVENTORY_KIND,
-          namespace,
-          name: shardName(name, "main", 0),
+        const shards = yield* ctx.setup.list(
+          { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND },
+          { namespace, labelSelector: `${LABEL_STAGE_SET}=${name}` },
+        )
+        for (const shard of shards.items) {
+          const { [APPLIED_DIGEST]: _dropped, ...annotations } = shard.metadata.annotations ?? {}
+          yield* ctx.setup.update({ ...shard, metadata: { ...shard.metadata, annotations } })
         }
-        const shard = yield* ctx.setup.get(key)
-        const { [APPLIED_DIGEST]: _dropped, ...annotations } = shard.metadata.annotations ?? {}
-        yield* ctx.setup.update({ ...shard, metadata: { ...shard.metadata, annotations } })
       }),
     { concurrency: 4, discard: true },
   ).pipe(Effect.orDie)
@@ -74,7 +77,7 @@ const dropDigests = (ctx: BenchContext, namespace: string, names: ReadonlyArray<
  * the first apply of the same N, B1's workload at this size), then a fresh controller (a
  * restart: nothing in memory) reconciles each once with nothing changed: its time and the
  * write requests it sends to members. For scale, the same restart once more with the
- * applied digests removed from shard 0, which is what every restart cost before them.
+ * applied digests removed from every shard, which is what every restart cost before them.
  * StageSets are reconciled one at a time in every phase, so each one's requests are
  * counted on their own.
  */

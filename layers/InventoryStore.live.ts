@@ -92,6 +92,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
     desired: DesiredRecord,
     index: number,
     entries: ReadonlyArray<{ id: string; v: string }>,
+    digest: string | undefined,
   ) =>
     Effect.gen(function* () {
       const ref = { namespace: current.namespace, stageSet: current.stageSet, stage: current.stage }
@@ -104,7 +105,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
           entries,
           applySet: desired.applySet,
           mode: desired.mode,
-          appliedDigest: desired.appliedDigest,
+          digest,
         }),
         { fieldManager: FIELD_MANAGER, force: true },
       )
@@ -145,12 +146,12 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
         entries: [],
         applySet: record.applySet,
         mode: record.mode ?? mode,
-        appliedDigest: record.appliedDigest,
       }
       const live = { ...record, shards: record.shards.filter((s) => s.terminating !== true) }
       for (const step of plan.steps) {
         const name = shardName(record.stageSet, record.stage, step.index)
-        if (step._tag === "Put") yield* putShard(live, desired, step.index, step.entries)
+        if (step._tag === "Put")
+          yield* putShard(live, desired, step.index, step.entries, step.digest)
         else {
           yield* deleteShard(record.namespace, name)
           if (step._tag === "Release") yield* shardGone(record.namespace, name)
@@ -163,7 +164,8 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
     Effect.gen(function* () {
       const plan = planStageWrite(current, desired, cap)
       for (const step of plan.steps) {
-        if (step._tag === "Put") yield* putShard(current, desired, step.index, step.entries)
+        if (step._tag === "Put")
+          yield* putShard(current, desired, step.index, step.entries, step.digest)
         else
           yield* deleteShard(
             current.namespace,

@@ -38,8 +38,8 @@ export interface ShardContent {
   readonly applySet: ApplySetMeta | undefined
   /** Only shard 0 carries it. */
   readonly mode: InventoryMode
-  /** Only shard 0 carries it. */
-  readonly appliedDigest?: string | undefined
+  /** This shard's applied digest (each shard its own); none: the annotation is dropped. */
+  readonly digest?: string | undefined
 }
 
 /**
@@ -53,15 +53,10 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     [LABEL_STAGE]: content.stage,
     [LABEL_SHARD]: String(content.index),
   }
-  const annotations: Record<string, string> =
-    content.index === 0
-      ? {
-          [INVENTORY_MODE]: content.mode,
-          ...(content.appliedDigest === undefined
-            ? {}
-            : { [APPLIED_DIGEST]: content.appliedDigest }),
-        }
-      : {}
+  const annotations: Record<string, string> = {
+    ...(content.index === 0 ? { [INVENTORY_MODE]: content.mode } : {}),
+    ...(content.digest === undefined ? {} : { [APPLIED_DIGEST]: content.digest }),
+  }
   const meta = content.index === 0 ? content.applySet : undefined
   if (meta !== undefined) {
     labels[APPLYSET_ID] = meta.id
@@ -102,7 +97,7 @@ export interface DecodedShard {
   readonly entries: ReadonlyArray<Entry> | undefined
   readonly applySet: ApplySetMeta | undefined
   readonly mode: InventoryMode | undefined
-  readonly appliedDigest: string | undefined
+  readonly digest: string | undefined
   readonly terminating: boolean
 }
 
@@ -137,7 +132,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
             additionalNamespaces: parseList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
           },
     mode: mode !== undefined && isInventoryMode(mode) ? mode : undefined,
-    appliedDigest: annotations[APPLIED_DIGEST],
+    digest: annotations[APPLIED_DIGEST],
     terminating: object.metadata.deletionTimestamp !== undefined,
   }
 }
@@ -165,6 +160,7 @@ export const recordOf = (
     index: s.index,
     entries: s.entries ?? [],
     ...(s.terminating ? { terminating: true } : {}),
+    ...(s.digest === undefined ? {} : { digest: s.digest }),
   }))
   return {
     namespace,
@@ -175,7 +171,6 @@ export const recordOf = (
     tracksEntries: sorted.some((s) => s.entries !== undefined),
     applySet: sorted.find((s) => s.index === 0)?.applySet,
     mode: sorted.find((s) => s.index === 0)?.mode,
-    appliedDigest: sorted.find((s) => s.index === 0)?.appliedDigest,
     ...(legacy.length === 0 ? {} : { legacy }),
   }
 }

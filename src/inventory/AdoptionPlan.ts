@@ -38,7 +38,6 @@ export const planAdoption = (record: StageRecord): AdoptionPlan | undefined => {
       entries: [...byId.values()].sort(Order.mapInput(Order.string, (e: Entry) => e.id)),
       applySet: record.applySet,
       mode,
-      appliedDigest: record.appliedDigest,
     },
     deletes: legacy.map((s) => s.name).sort(Order.string),
   }

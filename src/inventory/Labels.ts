@@ -42,8 +42,9 @@ export const APPLYSET_ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional
 /** On shard 0 in every mode: the inventory mode whose writes the stage's record last settled to. */
 export const INVENTORY_MODE = "stages.metio.wtf/inventory-mode"
 /**
- * On shard 0 in every mode: the fingerprints of the object versions the stage's last run
- * applied (AppliedDigest.ts), so that a restarted controller can trust a LIST.
+ * On each shard in every mode: the fingerprints of the versions the stage's last run left
+ * of the members whose entries that shard holds (AppliedDigest.ts, ShardDigest.ts), so
+ * that a restarted controller can trust a LIST.
  */
 export const APPLIED_DIGEST = "stages.metio.wtf/applied-digest"
 

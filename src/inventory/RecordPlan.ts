@@ -71,8 +71,6 @@ export const intentRecord = (
     position,
     entries: [...byId.values()],
     mode: recordMode(current) ?? mode,
-    // Still true of whatever it records (AppliedDigest.ts): kept until this run's applies replace it.
-    appliedDigest: current.appliedDigest,
     applySet: keepApplySet
       ? metaFor(
           identity,
@@ -86,9 +84,10 @@ export const intentRecord = (
 /**
  * Settle: exactly the render plus the members whose prune failed (retried next time),
  * in the configured mode only. The ApplySet hints narrow to those members; the mode
- * annotation becomes the configured mode. `appliedDigest`: what this run's applies
- * produced (AppliedDigest.ts), written with the settle. `unaddressable`: stored entries that name no
- * object (MalformedEntries.ts); they stay as they are, for a person to correct.
+ * annotation becomes the configured mode. `applied`: each member's fingerprint as this
+ * run's applies left it (AppliedDigest.ts), for the shards' digests; none for a removed
+ * stage. `unaddressable`: stored entries that name no object (MalformedEntries.ts); they
+ * stay as they are, for a person to correct.
  */
 export const settleRecord = (
   position: number,
@@ -97,7 +96,7 @@ export const settleRecord = (
   mode: InventoryMode,
   identity: ApplySetIdentity,
   unaddressable: ReadonlyArray<Entry> = [],
-  appliedDigest: string | undefined = undefined,
+  applied: ReadonlyMap<string, string> | undefined = undefined,
 ): DesiredRecord => {
   const writes = modeWrites(mode)
   const byId = new Map<string, Member>()
@@ -108,7 +107,7 @@ export const settleRecord = (
     position,
     entries: [...members.map((m) => m.entry), ...kept],
     mode,
-    appliedDigest,
+    applied,
     applySet: writes.applySetMetadata
       ? metaFor(
           identity,

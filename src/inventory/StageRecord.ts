@@ -20,6 +20,11 @@ export interface Shard {
   readonly entries: ReadonlyArray<Entry>
   /** Deleted by someone while our finalizer keeps it readable (semantics.md section 6.1). */
   readonly terminating?: boolean
+  /**
+   * Its `stages.metio.wtf/applied-digest` as stored (AppliedDigest.ts): the versions of the
+   * members whose entries it holds, as a run left them; unchecked.
+   */
+  readonly digest?: string | undefined
 }
 
 /**
@@ -53,8 +58,6 @@ export interface StageRecord {
   readonly applySet: ApplySetMeta | undefined
   /** Shard 0's `stages.metio.wtf/inventory-mode`; undefined on records of earlier versions. */
   readonly mode: InventoryMode | undefined
-  /** Shard 0's `stages.metio.wtf/applied-digest` as stored (AppliedDigest.ts); unchecked. */
-  readonly appliedDigest?: string | undefined
   /** Shards written under another name (the Go implementation's), still to adopt. */
   readonly legacy?: ReadonlyArray<LegacyShard>
 }
@@ -73,6 +76,12 @@ export interface DesiredRecord {
   readonly applySet: ApplySetMeta | undefined
   /** The mode annotation shard 0 carries. */
   readonly mode: InventoryMode
-  /** The applied digest shard 0 carries (none: the annotation is dropped). */
-  readonly appliedDigest?: string | undefined
+  /**
+   * What this run's applies left live: each member's fingerprint (AppliedDigest.ts) by
+   * entry id. Each shard's digest is computed from those of the entries it holds, and a
+   * shard whose digest changes is written. Absent (record intent, repair, adoption, a
+   * removed stage): nothing applied yet; a shard keeps its stored digest while no entry
+   * leaves it (ShardDigest.ts).
+   */
+  readonly applied?: ReadonlyMap<string, string> | undefined
 }

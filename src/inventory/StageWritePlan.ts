@@ -5,12 +5,23 @@
  */
 import { Array as Arr, Equivalence } from "effect"
 import type { Entry } from "./Entry.ts"
+import { shardDigest } from "./ShardDigest.ts"
 import { planShards, type ShardStep } from "./ShardPlan.ts"
-import type { ApplySetMeta, DesiredRecord, StageRecord } from "./StageRecord.ts"
+import type { ApplySetMeta, DesiredRecord, Shard, StageRecord } from "./StageRecord.ts"
+
+/** A shard write: its whole final content, with the applied digest it carries (if any). */
+export type StageWriteStep =
+  | {
+      readonly _tag: "Put"
+      readonly index: number
+      readonly entries: ReadonlyArray<Entry>
+      readonly digest: string | undefined
+    }
+  | { readonly _tag: "Delete"; readonly index: number }
 
 export interface StageWritePlan {
   /** Shard writes in a crash-safe order (every Put carries a shard's whole final content). */
-  readonly steps: ReadonlyArray<ShardStep>
+  readonly steps: ReadonlyArray<StageWriteStep>
   /** The record the store holds once every step ran. */
   readonly record: StageRecord
 }
@@ -53,8 +64,11 @@ const applySteps = (
  * The writes from `current` to `desired`: the minimal shard plan of `planShards`, preceded
  * by rewrites of shards whose entries stay put but whose stage-wide fields change
  * (stagePosition, an entry list an earlier version did not keep, shard 0's ApplySet
- * metadata, mode annotation or applied digest): widening the ApplySet hints must land before any new
- * member is applied. Nothing when nothing changes.
+ * metadata or mode annotation, the shard's own applied digest): widening the ApplySet
+ * hints must land before any new member is applied. Every Put carries the digest
+ * `shardDigest` gives for its final entries, so a shard whose members this run applied
+ * anew is written once, alone, and one whose members are as recorded is not written.
+ * Nothing when nothing changes.
  */
 export const planStageWrite = (
   current: StageRecord,
@@ -63,29 +77,34 @@ export const planStageWrite = (
 ): StageWritePlan => {
   const planned = planShards(layoutOf(current), desired.entries, cap).steps
   const finalLayout = applySteps(layoutOf(current), planned)
+  const stored = (k: number): Shard | undefined => current.shards.find((s) => s.index === k)
+  const digests = finalLayout.map((entries, k) => shardDigest(stored(k), entries, desired.applied))
+  const withDigest = (step: ShardStep): StageWriteStep =>
+    step._tag === "Put" ? { ...step, digest: digests[step.index] } : step
   const written = new Set(planned.filter((s) => s._tag === "Put").map((s) => s.index))
   const metaChanged = current.position !== desired.position || !current.tracksEntries
-  const rewrites: Array<ShardStep> = []
+  const rewrites: Array<StageWriteStep> = []
   for (let k = 0; k < finalLayout.length; k++) {
-    if (written.has(k) || !current.shards.some((s) => s.index === k)) continue
+    const shard = stored(k)
+    if (written.has(k) || shard === undefined) continue
     const shard0Changed =
       k === 0 &&
-      (!sameApplySet(current.applySet, desired.applySet) ||
-        current.mode !== desired.mode ||
-        current.appliedDigest !== desired.appliedDigest)
-    if (metaChanged || shard0Changed)
-      rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [] })
+      (!sameApplySet(current.applySet, desired.applySet) || current.mode !== desired.mode)
+    if (metaChanged || shard0Changed || shard.digest !== digests[k])
+      rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [], digest: digests[k] })
   }
   return {
-    steps: [...rewrites, ...planned],
+    steps: [...rewrites, ...planned.map(withDigest)],
     record: {
       ...current,
       position: desired.position,
       tracksEntries: true,
       applySet: desired.applySet,
       mode: desired.mode,
-      appliedDigest: desired.appliedDigest,
-      shards: finalLayout.map((entries, index) => ({ index, entries })),
+      shards: finalLayout.map((entries, index) => {
+        const digest = digests[index]
+        return digest === undefined ? { index, entries } : { index, entries, digest }
+      }),
     },
   }
 }

@@ -1,8 +1,8 @@
 import { Effect } from "effect"
-import { encodeDigest } from "../../inventory/AppliedDigest.ts"
 import { stageApplySetId } from "../../inventory/ApplySetId.ts"
 import { modeWrites } from "../../inventory/InventoryMode.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import type { Shard } from "../../inventory/StageRecord.ts"
 import { KubeClient } from "../../kube/KubeClient.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { AppliedCache, type AppliedState } from "../AppliedCache.ts"
@@ -48,11 +48,11 @@ export interface StageApplyResult {
   /** The fast path's LISTs by `part-of` label (see `listUntouched`). */
   readonly listings: ReadonlyArray<PartOfListing>
   /**
-   * The applied digest of what this run left live (AppliedDigest.ts): every member's
-   * desired hash with the uid and resourceVersion its apply returned (or that the fast path
-   * showed unchanged since), for shard 0 at settle.
+   * What this run left live, by entry id: each member's fingerprint (AppliedDigest.ts) of
+   * its desired hash with the uid and resourceVersion its apply returned (or that the fast
+   * path showed unchanged since), for the shards' digests at settle.
    */
-  readonly appliedDigest: string
+  readonly fingerprints: ReadonlyMap<string, string>
 }
 
 /**
@@ -62,12 +62,12 @@ export interface StageApplyResult {
  * `--apply-concurrency` requests in flight. Members the fast path shows untouched since
  * they were last applied are not sent again (`reapply` turns that off, for
  * `reconcile-stage`): as this process remembers them, or, when it has applied nothing of
- * the stage yet (a restart), as `appliedDigest` (shard 0's) records them.
+ * the stage yet (a restart), as the applied digests of the stage's `shards` record them.
  */
 export const applyStage = Effect.fn("applyStage")(function* (
   stageSet: StageSetView,
   rendered: RenderedStage,
-  options: { readonly reapply: boolean; readonly appliedDigest?: string | undefined } = {
+  options: { readonly reapply: boolean; readonly shards?: ReadonlyArray<Shard> } = {
     reapply: false,
   },
 ) {
@@ -90,8 +90,8 @@ export const applyStage = Effect.fn("applyStage")(function* (
     return { member, object, action, hash: appliedHash(object, action, account) }
   })
   const evidence: AppliedEvidence =
-    previous.size === 0 && options.appliedDigest !== undefined
-      ? { _tag: "Digest", stored: options.appliedDigest }
+    previous.size === 0 && options.shards?.some((s) => s.digest !== undefined) === true
+      ? { _tag: "Digest", shards: options.shards }
       : { _tag: "Cache", states: previous }
   const { untouched, listings } = yield* listUntouched(
     options.reapply
@@ -135,7 +135,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
   }))
 
   const states = new Map<string, AppliedState>()
-  const fingerprints: Array<string> = []
+  const fingerprints = new Map<string, string>()
   for (const { planned: p, result } of results) {
     const { uid, resourceVersion } = result.live.metadata
     const fp = liveFingerprint(p, result.live)
@@ -144,7 +144,7 @@ export const applyStage = Effect.fn("applyStage")(function* (
     if (result.applied || untouched.has(p.member.entry.id))
       states.set(p.member.entry.id, { hash: p.hash, uid, resourceVersion })
     // KeepExisting's existing objects too: skipping one unchanged does what it would do.
-    fingerprints.push(fp)
+    fingerprints.set(p.member.entry.id, fp)
   }
   yield* cache.set(address, states)
 
@@ -154,6 +154,6 @@ export const applyStage = Effect.fn("applyStage")(function* (
     live: ordered.map((r) => r.live),
     applied: ordered.filter((r) => r.applied).length,
     listings,
-    appliedDigest: encodeDigest(fingerprints),
+    fingerprints,
   } satisfies StageApplyResult
 })

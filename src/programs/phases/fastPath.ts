@@ -2,6 +2,7 @@ import { createHash } from "node:crypto"
 import { Effect, Option } from "effect"
 import { fingerprint, unrecorded } from "../../inventory/AppliedDigest.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import type { Shard } from "../../inventory/StageRecord.ts"
 import { ActingClient } from "../../kube/ActingClient.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import type { AppliedState } from "../AppliedCache.ts"
@@ -33,11 +34,11 @@ export const appliedHash = (
 /**
  * What the fast path compares a LIST with: the states this process's last apply of the
  * stage returned, or, in a process that has applied nothing of the stage yet (a restart),
- * the applied digest on its shard 0 (AppliedDigest.ts).
+ * the applied digests on its shards (AppliedDigest.ts).
  */
 export type AppliedEvidence =
   | { readonly _tag: "Cache"; readonly states: ReadonlyMap<string, AppliedState> }
-  | { readonly _tag: "Digest"; readonly stored: string }
+  | { readonly _tag: "Digest"; readonly shards: ReadonlyArray<Shard> }
 
 /** The fingerprint of a live member as the digest records it: its desired hash and version. */
 export const liveFingerprint = (planned: Planned, live: KubeObject): string | undefined => {
@@ -61,20 +62,36 @@ const judge = (
         live.metadata.resourceVersion === state.resourceVersion
       )
     })
-  const withPrints = listed.flatMap((l) => {
+  // Each member is judged by the digest of its home shard (the lowest holding its entry,
+  // where a crash in the middle of a move leaves it for good); a member whose home has no
+  // digest (an older record, a new or rebuilt shard) is applied, as before.
+  const home = new Map<string, Shard>()
+  for (const shard of [...evidence.shards].sort((x, y) => y.index - x.index))
+    for (const entry of shard.entries) home.set(entry.id, shard)
+  const byShard = new Map<
+    number,
+    { digest: string; members: Array<{ planned: Planned; live: KubeObject; fp: string }> }
+  >()
+  for (const l of listed) {
+    const shard = home.get(l.planned.member.entry.id)
     const fp = liveFingerprint(l.planned, l.live)
-    return fp === undefined ? [] : [{ ...l, fp }]
-  })
-  return Option.match(
-    unrecorded(
-      evidence.stored,
-      withPrints.map((l) => l.fp),
+    if (shard?.digest === undefined || fp === undefined) continue
+    const group = byShard.get(shard.index) ?? { digest: shard.digest, members: [] }
+    group.members.push({ ...l, fp })
+    byShard.set(shard.index, group)
+  }
+  return [...byShard.values()].flatMap(({ digest, members }) =>
+    Option.match(
+      unrecorded(
+        digest,
+        members.map((m) => m.fp),
+      ),
+      {
+        // Not a digest this version reads: apply them all.
+        onNone: () => [],
+        onSome: (changed) => members.filter((m) => !changed.has(m.fp)),
+      },
     ),
-    {
-      // The digest cannot tell (too many differences, or not a digest): apply them all.
-      onNone: () => [],
-      onSome: (changed) => withPrints.filter((l) => !changed.has(l.fp)),
-    },
   )
 }
 
@@ -93,7 +110,7 @@ export interface Untouched {
  * No-op fast path (performance.md, B2 and B8): of `candidates` (members whose desired hash
  * equals the one last applied), those whose live uid and resourceVersion are still the
  * ones that apply returned need no apply: as this process remembers them, or, after a
- * restart, as shard 0's applied digest records them. One LIST per (apiVersion, kind, namespace):
+ * restart, as their shards' applied digests record them. One LIST per (apiVersion, kind, namespace):
  * by the ApplySet part-of label when members carry it, else the namespace's objects of
  * that kind (or the one object by name). Any change by anyone moves the resourceVersion,
  * so drift is still corrected on every reconcile. A LIST that fails (a kind no longer

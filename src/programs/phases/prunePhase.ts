@@ -41,7 +41,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
     /** Each current stage's record after the walk. */
     readonly records: ReadonlyMap<string, StageRecord>
     readonly listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>
-    readonly appliedDigests: ReadonlyMap<string, string>
+    readonly fingerprints: ReadonlyMap<string, ReadonlyMap<string, string>>
   },
   removedStages: ReadonlyArray<StageRecord>,
   progress: StageProgress,
@@ -103,7 +103,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
       stage.position,
       stage.members,
       retained,
-      walk.appliedDigests.get(name),
+      walk.fingerprints.get(name),
     )
     records.set(name, settled)
     progress.note(i, {

@@ -17,8 +17,8 @@ export interface WalkResult {
   readonly records: ReadonlyMap<string, StageRecord>
   /** The fast path's LISTs per stage, for the prune phase's ApplySet discovery. */
   readonly listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>
-  /** Each applied stage's applied digest, for its settle to write on shard 0. */
-  readonly appliedDigests: ReadonlyMap<string, string>
+  /** Each applied stage's member fingerprints by entry id, for its settle's shard digests. */
+  readonly fingerprints: ReadonlyMap<string, ReadonlyMap<string, string>>
   /** The failure that stopped the walk; undefined when every stage is Ready. */
   readonly failure: Failure | undefined
   readonly applied: number
@@ -38,7 +38,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
 ) {
   const records = new Map(current)
   const listings = new Map<string, ReadonlyArray<PartOfListing>>()
-  const appliedDigests = new Map<string, string>()
+  const fingerprints = new Map<string, ReadonlyMap<string, string>>()
   const events: Array<RunEvent> = []
   let applied = 0
   // `reconcile-stage`: that stage and every one after it apply every object again.
@@ -62,10 +62,10 @@ export const walkStages = Effect.fn("walkStages")(function* (
         records.set(name, record)
         const result = yield* applyStage(stageSet, stage, {
           reapply: forcedFrom >= 0 && i >= forcedFrom,
-          appliedDigest: record.appliedDigest,
+          shards: record.shards,
         })
         listings.set(name, result.listings)
-        appliedDigests.set(name, result.appliedDigest)
+        fingerprints.set(name, result.fingerprints)
         applied += result.applied
         yield* progress.set(i, {
           phase: "Verifying",
@@ -93,7 +93,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
       return {
         records,
         listings,
-        appliedDigests,
+        fingerprints,
         failure,
         applied,
         events,
@@ -113,7 +113,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
   return {
     records,
     listings,
-    appliedDigests,
+    fingerprints,
     failure: undefined,
     applied,
     events,

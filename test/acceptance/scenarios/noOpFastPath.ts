@@ -24,6 +24,7 @@ import {
   reconcile,
   setSource,
   setStageSet,
+  shardsOf,
   statusOf,
   uniqueName,
   yamlOf,
@@ -297,6 +298,77 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
             yield* process(
               Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
             )
+          }),
+        ),
+    )
+
+    it.live(
+      "sharded (cap 2): adding one object writes one shard; a heal in shard 1 writes shard 1 alone; restarts write nothing",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const cluster = yield* sharedCluster(env)
+            const process = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+              Effect.provide(body, scenarioLayer(cluster, { mode, shardCap: 2 }))
+            const ns = uniqueName("shard-digest")
+            const shard = (k: number) => `apply StageInventory/${shardName("ss", "only", k)}`
+            const nothing = process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+            /** The writes of one reconcile to members and shards (not the StageSet's status). */
+            const stageWrites = Effect.map(writesOf(ns, "ss"), (w) =>
+              w.filter((x) => x.includes(" ConfigMap/") || x.includes(" StageInventory/")).sort(),
+            )
+            const objects = (names: ReadonlyArray<string>) =>
+              setSource(ns, "src", { "x.yaml": yamlOf(names.map((n) => configMap(n))) })
+            // Six objects: shards 0, 1 and 2 full (a b, c d, e f).
+            yield* process(
+              Effect.gen(function* () {
+                yield* createNamespace(ns)
+                yield* objects(["a", "b", "c", "d", "e", "f"])
+                yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+                expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+                expect((yield* shardsOf(ns, "ss")).map((s) => s.metadata.name)).toEqual(
+                  [0, 1, 2].map((k) => shardName("ss", "only", k)),
+                )
+              }),
+            )
+            yield* nothing
+
+            // One more object: it opens shard 3, written for its entry (record intent) and
+            // then for its digest (settle); no other shard is written.
+            yield* process(
+              Effect.gen(function* () {
+                yield* objects(["a", "b", "c", "d", "e", "f", "g"])
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/g", shard(3), shard(3)])
+              }),
+            )
+            // Its version is recorded: a restart applies nothing.
+            yield* nothing
+
+            // While down, someone takes c's data (shard 1's member): the restart heals c and
+            // rewrites shard 1 alone. Then, in the same process, d is edited and healed.
+            yield* process(
+              Effect.flatMap(KubeClient, (kube) =>
+                kube.apply(configMap("c", { key: "theirs" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                }),
+              ),
+            )
+            yield* process(
+              Effect.gen(function* () {
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/c", shard(1)])
+                expect((yield* getObject(cmKey(ns, "c")))?.data).toEqual({ key: "c" })
+                const kube = yield* KubeClient
+                yield* kube.apply(configMap("d", { key: "theirs" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                })
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/d", shard(1)])
+              }),
+            )
+            yield* nothing
           }),
         ),
     )

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
+import { encodeDigest, fingerprint } from "../../../src/inventory/AppliedDigest.ts"
 import type { Entry } from "../../../src/inventory/Entry.ts"
 import { intentRecord, settleRecord } from "../../../src/inventory/RecordPlan.ts"
+import { planRepair } from "../../../src/inventory/RepairPlan.ts"
+import { shardDigest } from "../../../src/inventory/ShardDigest.ts"
 import type { StageRecord } from "../../../src/inventory/StageRecord.ts"
 import { planStageWrite } from "../../../src/inventory/StageWritePlan.ts"
 
@@ -11,50 +14,137 @@ const member = (name: string) => ({
   entry: entry(name),
 })
 
-/** A stage of six entries over three shards of two (cap 2), shard 0 carrying `digest`. */
-const sharded = (digest: string | undefined): StageRecord => ({
+/** Fingerprints by entry id: each member as a run left it (`moved` ones at a new version). */
+const prints = (names: ReadonlyArray<string>, moved: ReadonlyArray<string> = []) =>
+  new Map(
+    names.map((n) => [
+      entry(n).id,
+      fingerprint({
+        id: entry(n).id,
+        hash: "h",
+        uid: `uid-${n}`,
+        resourceVersion: moved.includes(n) ? "2" : "1",
+      }),
+    ]),
+  )
+const digestOf = (names: ReadonlyArray<string>, moved: ReadonlyArray<string> = []) =>
+  encodeDigest(prints(names, moved).values())
+
+/** A stage of six entries over three shards of two (cap 2), each carrying its own digest. */
+const sharded = (): StageRecord => ({
   namespace: "app",
   stageSet: "ss",
   stage: "s",
   position: 0,
   shards: [
-    { index: 0, entries: [entry("a"), entry("b")] },
-    { index: 1, entries: [entry("c"), entry("d")] },
-    { index: 2, entries: [entry("e"), entry("f")] },
+    { index: 0, entries: [entry("a"), entry("b")], digest: digestOf(["a", "b"]) },
+    { index: 1, entries: [entry("c"), entry("d")], digest: digestOf(["c", "d"]) },
+    { index: 2, entries: [entry("e"), entry("f")], digest: digestOf(["e", "f"]) },
   ],
   tracksEntries: true,
   applySet: undefined,
   mode: "entries",
-  appliedDigest: digest,
 })
-const all = ["a", "b", "c", "d", "e", "f"].map(member)
+const names = ["a", "b", "c", "d", "e", "f"]
+const all = names.map(member)
 
-describe("planStageWrite and the applied digest", () => {
-  it("a new digest rewrites shard 0 alone, with the entries it holds", () => {
+describe("planStageWrite and the per-shard applied digests", () => {
+  it("a member of shard 1 applied anew rewrites shard 1 alone, with its entries and digest", () => {
     const plan = planStageWrite(
-      sharded("old"),
-      settleRecord(0, all, [], "entries", identity, [], "new"),
+      sharded(),
+      settleRecord(0, all, [], "entries", identity, [], prints(names, ["d"])),
       2,
     )
-    expect(plan.steps).toEqual([{ _tag: "Put", index: 0, entries: [entry("a"), entry("b")] }])
-    expect(plan.record.appliedDigest).toBe("new")
+    expect(plan.steps).toEqual([
+      {
+        _tag: "Put",
+        index: 1,
+        entries: [entry("c"), entry("d")],
+        digest: digestOf(["c", "d"], ["d"]),
+      },
+    ])
+    expect(plan.record.shards.map((s) => s.digest)).toEqual([
+      digestOf(["a", "b"]),
+      digestOf(["c", "d"], ["d"]),
+      digestOf(["e", "f"]),
+    ])
   })
 
-  it("the same digest writes nothing (a no-op reconcile)", () => {
+  it("members as recorded write nothing (a no-op reconcile)", () => {
     const plan = planStageWrite(
-      sharded("same"),
-      settleRecord(0, all, [], "entries", identity, [], "same"),
+      sharded(),
+      settleRecord(0, all, [], "entries", identity, [], prints(names)),
       2,
     )
     expect(plan.steps).toEqual([])
   })
 
-  it("record intent keeps the stored digest while it adds entries", () => {
-    const desired = intentRecord(sharded("stored"), 0, [...all, member("g")], "entries", identity)
-    expect(desired.appliedDigest).toBe("stored")
-    const plan = planStageWrite(sharded("stored"), desired, 2)
-    // Only the new entry's shard is written; shard 0 is not rewritten for the digest.
+  it("record intent keeps every stored digest while it adds entries; a new shard has none", () => {
+    const desired = intentRecord(sharded(), 0, [...all, member("g")], "entries", identity)
+    const plan = planStageWrite(sharded(), desired, 2)
     expect(plan.steps).toEqual([{ _tag: "Put", index: 3, entries: [entry("g")] }])
-    expect(plan.record.appliedDigest).toBe("stored")
+    expect(plan.record.shards.map((s) => s.digest)).toEqual([
+      ...sharded().shards.map((s) => s.digest),
+      undefined,
+    ])
+  })
+
+  it("the settle after adding a member writes only the shard that holds it", () => {
+    const intent = planStageWrite(
+      sharded(),
+      intentRecord(sharded(), 0, [...all, member("g")], "entries", identity),
+      2,
+    ).record
+    const all7 = [...names, "g"]
+    const plan = planStageWrite(
+      intent,
+      settleRecord(0, all7.map(member), [], "entries", identity, [], prints(all7)),
+      2,
+    )
+    expect(plan.steps).toEqual([
+      { _tag: "Put", index: 3, entries: [entry("g")], digest: digestOf(["g"]) },
+    ])
+  })
+
+  it("a shard that loses an entry carries the digest of what it keeps", () => {
+    const kept = names.filter((n) => n !== "c")
+    const plan = planStageWrite(
+      sharded(),
+      settleRecord(0, kept.map(member), [], "entries", identity, [], prints(kept)),
+      2,
+    )
+    expect(plan.steps).toEqual([
+      { _tag: "Put", index: 1, entries: [entry("d")], digest: digestOf(["d"]) },
+    ])
+  })
+
+  it("without fingerprints (intent, adoption, repair) a shard an entry leaves drops its digest", () => {
+    const stored = sharded().shards[1]!
+    expect(shardDigest(stored, [entry("c"), entry("d"), entry("x")], undefined)).toBe(stored.digest)
+    expect(shardDigest(stored, [entry("d"), entry("x")], undefined)).toBeUndefined()
+    expect(shardDigest(undefined, [entry("c")], undefined)).toBeUndefined()
+  })
+
+  it("a repair keeps the digests of the shards it writes only while they claim what they hold", () => {
+    const record = sharded()
+    const lost: StageRecord = {
+      ...record,
+      shards: record.shards.map((s) =>
+        s.index === 0 || s.index === 2 ? { ...s, terminating: true } : s,
+      ),
+    }
+    const plan = planRepair(lost, 4)
+    const puts = plan.steps.flatMap((s) => (s._tag === "Put" ? [[s.index, s.digest]] : []))
+    // Shard 0 is copied (a new shard: none), released and written again (its own digest);
+    // shard 2's entries then move into shard 0, which keeps the digest of its own members.
+    expect(puts).toEqual([
+      [3, undefined],
+      [0, digestOf(["a", "b"])],
+      [0, digestOf(["a", "b"])],
+    ])
+    expect(plan.record.shards.map((s) => [s.index, s.entries.length, s.digest])).toEqual([
+      [0, 4, digestOf(["a", "b"])],
+      [1, 2, digestOf(["c", "d"])],
+    ])
   })
 })
