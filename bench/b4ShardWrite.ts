@@ -1,6 +1,6 @@
 import { Duration, Effect, type Scope } from "effect"
 import { makeInventoryStore } from "../layers/InventoryStore.live.ts"
-import { emptyRecord, encodeShard } from "../layers/inventory/shardCodec.ts"
+import { emptyRecord, encodeShard, encodeShardDigest } from "../layers/inventory/shardCodec.ts"
 import { encodeDigest, fingerprint } from "../src/inventory/AppliedDigest.ts"
 import { stageApplySetId } from "../src/inventory/ApplySetId.ts"
 import type { Entry } from "../src/inventory/Entry.ts"
@@ -218,17 +218,25 @@ export const b4ShardWrite = (
             const after = yield* versions()
             const shards = [...after].filter(([name, rv]) => before.get(name) !== rv).length
             const sorted = [...all].sort(byId)
-            const oneShard = jsonBytes(
-              encodeShard({
-                ...ref,
-                position: 0,
-                index: 1,
-                entries: sorted.slice(cap, 2 * cap),
-                mode: "hybrid",
-                applySet: undefined,
-                digest: encodeDigest(fingerprintsOf(sorted.slice(cap, 2 * cap)).values()),
-              }),
-            )
+            // One full shard as stored: its content and its digest.
+            const oneShard =
+              jsonBytes(
+                encodeShard({
+                  ...ref,
+                  position: 0,
+                  index: 1,
+                  entries: sorted.slice(cap, 2 * cap),
+                  mode: "hybrid",
+                  applySet: undefined,
+                }),
+              ) +
+              jsonBytes(
+                encodeShardDigest(
+                  ref,
+                  1,
+                  encodeDigest(fingerprintsOf(sorted.slice(cap, 2 * cap)).values()),
+                ),
+              )
             const bytes = counts.bytesByKind.StageInventory ?? 0
             samples.add("shards", shards, { writes: counts.writesByKind.StageInventory ?? 0 })
             samples.add("bytes", bytes, { oneShardBytes: oneShard })

@@ -4,6 +4,7 @@ import { collisionOf } from "../src/inventory/InventoryCollision.ts"
 import type { InventoryMode } from "../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
+  DIGEST_FIELD_MANAGER,
   FIELD_MANAGER,
   FINALIZER,
   LABEL_STAGE,
@@ -28,6 +29,7 @@ import {
   decodeShard,
   emptyRecord,
   encodeShard,
+  encodeShardDigest,
   recordOf,
 } from "./inventory/shardCodec.ts"
 
@@ -92,7 +94,6 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
     desired: DesiredRecord,
     index: number,
     entries: ReadonlyArray<{ id: string; v: string }>,
-    digest: string | undefined,
   ) =>
     Effect.gen(function* () {
       const ref = { namespace: current.namespace, stageSet: current.stageSet, stage: current.stage }
@@ -105,11 +106,19 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
           entries,
           applySet: desired.applySet,
           mode: desired.mode,
-          digest,
         }),
         { fieldManager: FIELD_MANAGER, force: true },
       )
     })
+
+  /** A shard's applied digest alone, under its own field manager (the shard exists). */
+  const putDigest = (record: StageRecord, index: number, digest: string | undefined) =>
+    kube
+      .apply(encodeShardDigest(record, index, digest), {
+        fieldManager: DIGEST_FIELD_MANAGER,
+        force: true,
+      })
+      .pipe(Effect.asVoid)
 
   const deleteShard = (namespace: string, name: string) =>
     Effect.gen(function* () {
@@ -150,8 +159,8 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       const live = { ...record, shards: record.shards.filter((s) => s.terminating !== true) }
       for (const step of plan.steps) {
         const name = shardName(record.stageSet, record.stage, step.index)
-        if (step._tag === "Put")
-          yield* putShard(live, desired, step.index, step.entries, step.digest)
+        if (step._tag === "Put") yield* putShard(live, desired, step.index, step.entries)
+        else if (step._tag === "Digest") yield* putDigest(record, step.index, step.digest)
         else {
           yield* deleteShard(record.namespace, name)
           if (step._tag === "Release") yield* shardGone(record.namespace, name)
@@ -164,8 +173,8 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
     Effect.gen(function* () {
       const plan = planStageWrite(current, desired, cap)
       for (const step of plan.steps) {
-        if (step._tag === "Put")
-          yield* putShard(current, desired, step.index, step.entries, step.digest)
+        if (step._tag === "Put") yield* putShard(current, desired, step.index, step.entries)
+        else if (step._tag === "Digest") yield* putDigest(current, step.index, step.digest)
         else
           yield* deleteShard(
             current.namespace,

@@ -38,8 +38,6 @@ export interface ShardContent {
   readonly applySet: ApplySetMeta | undefined
   /** Only shard 0 carries it. */
   readonly mode: InventoryMode
-  /** This shard's applied digest (each shard its own); none: the annotation is dropped. */
-  readonly digest?: string | undefined
 }
 
 /**
@@ -53,10 +51,8 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     [LABEL_STAGE]: content.stage,
     [LABEL_SHARD]: String(content.index),
   }
-  const annotations: Record<string, string> = {
-    ...(content.index === 0 ? { [INVENTORY_MODE]: content.mode } : {}),
-    ...(content.digest === undefined ? {} : { [APPLIED_DIGEST]: content.digest }),
-  }
+  const annotations: Record<string, string> =
+    content.index === 0 ? { [INVENTORY_MODE]: content.mode } : {}
   const meta = content.index === 0 ? content.applySet : undefined
   if (meta !== undefined) {
     labels[APPLYSET_ID] = meta.id
@@ -82,6 +78,24 @@ export const encodeShard = (content: ShardContent): KubeObject => {
     },
   }
 }
+
+/**
+ * A shard's applied digest alone, as the digest field manager applies it (the shard
+ * exists): only the annotation, which that manager alone owns; none removes it.
+ */
+export const encodeShardDigest = (
+  ref: { readonly namespace: string; readonly stageSet: string; readonly stage: string },
+  index: number,
+  digest: string | undefined,
+): KubeObject => ({
+  apiVersion: API_VERSION,
+  kind: STAGE_INVENTORY_KIND,
+  metadata: {
+    name: shardName(ref.stageSet, ref.stage, index),
+    namespace: ref.namespace,
+    ...(digest === undefined ? {} : { annotations: { [APPLIED_DIGEST]: digest } }),
+  },
+})
 
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   Predicate.isRecord(value) ? value : undefined

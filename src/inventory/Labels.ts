@@ -13,6 +13,11 @@ export const STAGE_INVENTORY_KIND = "StageInventory"
 
 /** Field manager of every server-side apply the controller sends. */
 export const FIELD_MANAGER = "stageset-controller"
+/**
+ * The field manager of shards' applied digests alone (APPLIED_DIGEST): it owns only that
+ * annotation, so a digest is written without sending the shard's entries again.
+ */
+export const DIGEST_FIELD_MANAGER = "stageset-controller-digest"
 
 /** Finalizer on a StageSet: teardown must run before the object goes away. */
 export const FINALIZER = "stages.metio.wtf/finalizer"

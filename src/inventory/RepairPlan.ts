@@ -7,17 +7,13 @@
  */
 import { Order } from "effect"
 import type { Entry } from "./Entry.ts"
-import { shardDigest } from "./ShardDigest.ts"
 import type { Shard, StageRecord } from "./StageRecord.ts"
 
 export type RepairStep =
-  /** Write shard `index` with exactly these entries, this applied digest and the stage-wide fields. */
-  | {
-      readonly _tag: "Put"
-      readonly index: number
-      readonly entries: ReadonlyArray<Entry>
-      readonly digest: string | undefined
-    }
+  /** Write shard `index` with exactly these entries (and the stage-wide fields). */
+  | { readonly _tag: "Put"; readonly index: number; readonly entries: ReadonlyArray<Entry> }
+  /** Write shard `index`'s applied digest alone (AppliedDigest.ts). */
+  | { readonly _tag: "Digest"; readonly index: number; readonly digest: string }
   /** Remove our finalizer from the terminating shard `index`, and wait until it is gone. */
   | { readonly _tag: "Release"; readonly index: number }
   /** Delete shard `index` (a temporary copy). */
@@ -48,19 +44,21 @@ export const planRepair = (record: StageRecord, cap: number): RepairPlan => {
   let next = record.shards.reduce((max, s) => Math.max(max, s.index), -1) + 1
   const steps: Array<RepairStep> = []
   const repaired: Array<{ index: number; to: number }> = []
-  // A shard's digest stays only while it keeps every entry it held; a new shard has none.
-  const put = (index: number, entries: ReadonlyArray<Entry>) => {
-    const digest = shardDigest(layout.get(index), entries, undefined)
-    steps.push({ _tag: "Put", index, entries, digest })
-    return digest === undefined ? { index, entries } : { index, entries, digest }
-  }
+  // A shard that gains entries keeps its digest (its claims stay true); a new one has none;
+  // shard 0, deleted and written afresh, gets its digest back once it holds its entries.
   for (const lost of record.shards.filter((s) => s.terminating === true)) {
     if (lost.index === 0) {
       const copy = next++
-      put(copy, lost.entries)
-      steps.push({ _tag: "Release", index: 0 })
-      const rewritten = put(0, lost.entries)
-      steps.push({ _tag: "Delete", index: copy })
+      steps.push(
+        { _tag: "Put", index: copy, entries: lost.entries },
+        { _tag: "Release", index: 0 },
+        { _tag: "Put", index: 0, entries: lost.entries },
+        ...(lost.digest === undefined
+          ? []
+          : [{ _tag: "Digest" as const, index: 0, digest: lost.digest }]),
+        { _tag: "Delete", index: copy },
+      )
+      const { terminating: _terminating, ...rewritten } = lost
       layout.set(0, rewritten)
       repaired.push({ index: 0, to: 0 })
       continue
@@ -70,9 +68,9 @@ export const planRepair = (record: StageRecord, cap: number): RepairPlan => {
       .sort((a, b) => a.index - b.index)
       .find((s) => union(s.entries, lost.entries).length <= cap)
     const to = target?.index ?? next++
-    const written = put(to, union(target?.entries ?? [], lost.entries))
-    steps.push({ _tag: "Release", index: lost.index })
-    layout.set(to, written)
+    const entries = union(target?.entries ?? [], lost.entries)
+    steps.push({ _tag: "Put", index: to, entries }, { _tag: "Release", index: lost.index })
+    layout.set(to, { ...target, index: to, entries })
     layout.delete(lost.index)
     repaired.push({ index: lost.index, to })
   }

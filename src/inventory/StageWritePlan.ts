@@ -9,15 +9,14 @@ import { shardDigest } from "./ShardDigest.ts"
 import { planShards, type ShardStep } from "./ShardPlan.ts"
 import type { ApplySetMeta, DesiredRecord, Shard, StageRecord } from "./StageRecord.ts"
 
-/** A shard write: its whole final content, with the applied digest it carries (if any). */
+/**
+ * A shard write: its whole final content (Put: the controller's field manager), or its
+ * applied digest alone (Digest: a field manager of its own that owns only that annotation,
+ * so changing a digest sends the digest, not the shard; none removes it).
+ */
 export type StageWriteStep =
-  | {
-      readonly _tag: "Put"
-      readonly index: number
-      readonly entries: ReadonlyArray<Entry>
-      readonly digest: string | undefined
-    }
-  | { readonly _tag: "Delete"; readonly index: number }
+  | ShardStep
+  | { readonly _tag: "Digest"; readonly index: number; readonly digest: string | undefined }
 
 export interface StageWritePlan {
   /** Shard writes in a crash-safe order (every Put carries a shard's whole final content). */
@@ -64,10 +63,12 @@ const applySteps = (
  * The writes from `current` to `desired`: the minimal shard plan of `planShards`, preceded
  * by rewrites of shards whose entries stay put but whose stage-wide fields change
  * (stagePosition, an entry list an earlier version did not keep, shard 0's ApplySet
- * metadata or mode annotation, the shard's own applied digest): widening the ApplySet
- * hints must land before any new member is applied. Every Put carries the digest
- * `shardDigest` gives for its final entries, so a shard whose members this run applied
- * anew is written once, alone, and one whose members are as recorded is not written.
+ * metadata or mode annotation): widening the ApplySet hints must land before any new
+ * member is applied. Each shard whose digest (`shardDigest` of its final entries) changes
+ * gets a Digest write: so a shard whose members this run applied anew has its digest
+ * written, alone, and one whose members are as recorded is not written. A digest never
+ * claims a member its shard does not hold at any point: on a shard an entry leaves, the
+ * digest changes before the Put (dropped first when entries also enter), otherwise after.
  * Nothing when nothing changes.
  */
 export const planStageWrite = (
@@ -79,8 +80,6 @@ export const planStageWrite = (
   const finalLayout = applySteps(layoutOf(current), planned)
   const stored = (k: number): Shard | undefined => current.shards.find((s) => s.index === k)
   const digests = finalLayout.map((entries, k) => shardDigest(stored(k), entries, desired.applied))
-  const withDigest = (step: ShardStep): StageWriteStep =>
-    step._tag === "Put" ? { ...step, digest: digests[step.index] } : step
   const written = new Set(planned.filter((s) => s._tag === "Put").map((s) => s.index))
   const metaChanged = current.position !== desired.position || !current.tracksEntries
   const rewrites: Array<StageWriteStep> = []
@@ -90,11 +89,37 @@ export const planStageWrite = (
     const shard0Changed =
       k === 0 &&
       (!sameApplySet(current.applySet, desired.applySet) || current.mode !== desired.mode)
-    if (metaChanged || shard0Changed || shard.digest !== digests[k])
-      rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [], digest: digests[k] })
+    if (metaChanged || shard0Changed)
+      rewrites.push({ _tag: "Put", index: k, entries: finalLayout[k] ?? [] })
+    // Its entries do not change here: the digest may land in any order.
+    if (shard.digest !== digests[k]) rewrites.push({ _tag: "Digest", index: k, digest: digests[k] })
+  }
+  const steps: Array<StageWriteStep> = [...rewrites]
+  for (const step of planned) {
+    if (step._tag !== "Put") {
+      steps.push(step)
+      continue
+    }
+    const before = stored(step.index)
+    const digest = digests[step.index]
+    if (before?.digest === digest) {
+      steps.push(step)
+      continue
+    }
+    const held = new Set(step.entries.map((e) => e.id))
+    const was = new Set(before?.entries.map((e) => e.id) ?? [])
+    const leaving = before?.digest !== undefined && before.entries.some((e) => !held.has(e.id))
+    const entering = step.entries.some((e) => !was.has(e.id))
+    if (leaving && !entering) steps.push({ _tag: "Digest", index: step.index, digest }, step)
+    else {
+      if (leaving) steps.push({ _tag: "Digest", index: step.index, digest: undefined })
+      steps.push(step)
+      if (digest !== (leaving ? undefined : before?.digest))
+        steps.push({ _tag: "Digest", index: step.index, digest })
+    }
   }
   return {
-    steps: [...rewrites, ...planned.map(withDigest)],
+    steps,
     record: {
       ...current,
       position: desired.position,

@@ -55,14 +55,8 @@ describe("planStageWrite and the per-shard applied digests", () => {
       settleRecord(0, all, [], "entries", identity, [], prints(names, ["d"])),
       2,
     )
-    expect(plan.steps).toEqual([
-      {
-        _tag: "Put",
-        index: 1,
-        entries: [entry("c"), entry("d")],
-        digest: digestOf(["c", "d"], ["d"]),
-      },
-    ])
+    // The digest alone: the shard's entries are not sent again.
+    expect(plan.steps).toEqual([{ _tag: "Digest", index: 1, digest: digestOf(["c", "d"], ["d"]) }])
     expect(plan.record.shards.map((s) => s.digest)).toEqual([
       digestOf(["a", "b"]),
       digestOf(["c", "d"], ["d"]),
@@ -101,9 +95,7 @@ describe("planStageWrite and the per-shard applied digests", () => {
       settleRecord(0, all7.map(member), [], "entries", identity, [], prints(all7)),
       2,
     )
-    expect(plan.steps).toEqual([
-      { _tag: "Put", index: 3, entries: [entry("g")], digest: digestOf(["g"]) },
-    ])
+    expect(plan.steps).toEqual([{ _tag: "Digest", index: 3, digest: digestOf(["g"]) }])
   })
 
   it("a shard that loses an entry carries the digest of what it keeps", () => {
@@ -113,8 +105,10 @@ describe("planStageWrite and the per-shard applied digests", () => {
       settleRecord(0, kept.map(member), [], "entries", identity, [], prints(kept)),
       2,
     )
+    // The digest first: at no moment does shard 1 claim c without holding it.
     expect(plan.steps).toEqual([
-      { _tag: "Put", index: 1, entries: [entry("d")], digest: digestOf(["d"]) },
+      { _tag: "Digest", index: 1, digest: digestOf(["d"]) },
+      { _tag: "Put", index: 1, entries: [entry("d")] },
     ])
   })
 
@@ -123,6 +117,24 @@ describe("planStageWrite and the per-shard applied digests", () => {
     expect(shardDigest(stored, [entry("c"), entry("d"), entry("x")], undefined)).toBe(stored.digest)
     expect(shardDigest(stored, [entry("d"), entry("x")], undefined)).toBeUndefined()
     expect(shardDigest(undefined, [entry("c")], undefined)).toBeUndefined()
+  })
+
+  it("a shard that gains and loses entries drops its digest first, then takes the new one", () => {
+    // c, e and f leave; x is new and fills c's place in shard 1; shard 2 is left empty.
+    const kept = ["a", "b", "d", "x"]
+    const plan = planStageWrite(
+      sharded(),
+      settleRecord(0, kept.map(member), [], "entries", identity, [], prints(kept)),
+      2,
+    )
+    const steps = plan.steps.map((s) =>
+      s._tag === "Digest"
+        ? `Digest ${s.index} ${s.digest === undefined ? "none" : "new"}`
+        : `${s._tag} ${s.index}`,
+    )
+    // At no moment does a shard's digest claim a member the shard does not hold.
+    expect(steps).toEqual(["Digest 1 none", "Put 1", "Digest 1 new", "Digest 2 none", "Put 2"])
+    expect(plan.steps[2]).toMatchObject({ digest: digestOf(["d", "x"]) })
   })
 
   it("a repair keeps the digests of the shards it writes only while they claim what they hold", () => {
@@ -134,14 +146,20 @@ describe("planStageWrite and the per-shard applied digests", () => {
       ),
     }
     const plan = planRepair(lost, 4)
-    const puts = plan.steps.flatMap((s) => (s._tag === "Put" ? [[s.index, s.digest]] : []))
-    // Shard 0 is copied (a new shard: none), released and written again (its own digest);
-    // shard 2's entries then move into shard 0, which keeps the digest of its own members.
-    expect(puts).toEqual([
-      [3, undefined],
-      [0, digestOf(["a", "b"])],
-      [0, digestOf(["a", "b"])],
+    // Shard 0 is copied (a new shard: no digest), released, written again and given its
+    // digest back; shard 2's entries then move into shard 0, which keeps its digest.
+    expect(plan.steps.map((s) => `${s._tag} ${s.index}`)).toEqual([
+      "Put 3",
+      "Release 0",
+      "Put 0",
+      "Digest 0",
+      "Delete 3",
+      "Put 0",
+      "Release 2",
     ])
+    expect(plan.steps.find((s) => s._tag === "Digest")).toMatchObject({
+      digest: digestOf(["a", "b"]),
+    })
     expect(plan.record.shards.map((s) => [s.index, s.entries.length, s.digest])).toEqual([
       [0, 4, digestOf(["a", "b"])],
       [1, 2, digestOf(["c", "d"])],

@@ -90,6 +90,23 @@ describe("InventoryStore over the in-memory API", () => {
       yield* driver.clearLogs
       yield* store.writeStage(read, desired(5), 2)
       expect(yield* shardWrites).toEqual([])
+      // An entry added to shard 2 rewrites its entries; its digest (another field manager's)
+      // stays as it was, and a settle then writes the digest alone.
+      const six = yield* store.writeStage(read, desired(6), 2)
+      const after = yield* driver.objects({ kind: "StageInventory" })
+      const shard2 = after.find((o) => o.metadata.name === "ss-s-2")!
+      expect((shard2.spec as { entries: Array<unknown> }).entries).toHaveLength(2)
+      expect(shard2.metadata.annotations?.[APPLIED_DIGEST]).toBe(digestOf([all[4]!.id]))
+      const settled = entries(6)
+      const fps = new Map([...applied, [settled[5]!.id, "0123456789abcdef"]])
+      yield* store.writeStage(six, { ...desired(6), applied: fps }, 2)
+      const final = (yield* driver.objects({ kind: "StageInventory" })).find(
+        (o) => o.metadata.name === "ss-s-2",
+      )!
+      expect(final.metadata.annotations?.[APPLIED_DIGEST]).toBe(
+        encodeDigest([applied.get(all[4]!.id)!, "0123456789abcdef"]),
+      )
+      expect((final.spec as { entries: Array<unknown> }).entries).toHaveLength(2)
     }).pipe(Effect.provide(layer)),
   )
 
