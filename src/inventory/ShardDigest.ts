@@ -1,7 +1,7 @@
 /**
  * Which applied digest (AppliedDigest.ts) a shard carries after a write: each shard's
  * covers exactly the members whose entries it holds, so a run that applied members of one
- * shard rewrites that shard alone, and a restart judges each member by its own shard.
+ * shard writes that shard's digest alone, and a restart judges each member by its own shard.
  */
 import { encodeDigest } from "./AppliedDigest.ts"
 import type { Entry } from "./Entry.ts"

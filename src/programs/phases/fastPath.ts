@@ -110,8 +110,8 @@ export interface Untouched {
  * No-op fast path (performance.md, B2 and B8): of `candidates` (members whose desired hash
  * equals the one last applied), those whose live uid and resourceVersion are still the
  * ones that apply returned need no apply: as this process remembers them, or, after a
- * restart, as their shards' applied digests record them. One LIST per (apiVersion, kind, namespace):
- * by the ApplySet part-of label when members carry it, else the namespace's objects of
+ * restart, as their shards' applied digests record them. One LIST per (apiVersion, kind,
+ * namespace): by the ApplySet part-of label when members carry it, else the namespace's objects of
  * that kind (or the one object by name). Any change by anyone moves the resourceVersion,
  * so drift is still corrected on every reconcile. A LIST that fails (a kind no longer
  * served, a list the identity may not do) only means those members are applied again,

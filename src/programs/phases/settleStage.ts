@@ -11,9 +11,9 @@ import type { StageSetView } from "../StageSetView.ts"
  * Settle (semantics.md section 2, step 4): after the prune phase the stored record becomes
  * exactly the render plus whatever could not be pruned (retried next run), in the
  * configured mode only. Entries that name no object stay (MalformedEntries.ts). Each
- * shard takes the applied digest of its own members as this run left them; a shard is
- * rewritten for it only when it changed (one of its members was applied anew), so digests
- * record versions that exist and a no-op reconcile writes nothing. Runs as the controller.
+ * shard takes the applied digest of its own members as this run left them, written (on
+ * its own) only when it changed (one of its members was applied anew), so digests record
+ * versions that exist and a no-op reconcile writes nothing. Runs as the controller.
  */
 export const settleStage = Effect.fn("settleStage")(function* (
   stageSet: StageSetView,
