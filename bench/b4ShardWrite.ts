@@ -1,10 +1,11 @@
 import { Duration, Effect, type Scope } from "effect"
 import { makeInventoryStore } from "../layers/InventoryStore.live.ts"
-import { emptyRecord, encodeShard } from "../layers/inventory/shardCodec.ts"
+import { emptyRecord, encodeShard, encodeShardDigest } from "../layers/inventory/shardCodec.ts"
+import { encodeDigest, fingerprint } from "../src/inventory/AppliedDigest.ts"
 import { stageApplySetId } from "../src/inventory/ApplySetId.ts"
 import type { Entry } from "../src/inventory/Entry.ts"
 import { formatEntryId } from "../src/inventory/EntryId.ts"
-import { applySetTooling } from "../src/inventory/Labels.ts"
+import { API_VERSION, applySetTooling, STAGE_INVENTORY_KIND } from "../src/inventory/Labels.ts"
 import type { ApplySetMeta, DesiredRecord } from "../src/inventory/StageRecord.ts"
 import { CONTROLLER_VERSION } from "../src/version.ts"
 import { STAGE, STAGE_SET } from "./b1FirstApply.ts"
@@ -155,6 +156,117 @@ export const b4ShardWrite = (
           comparison: { label: "naive/store", value: median(samples.get("naivePerStore")) },
         }),
         row(workload, "InventoryStore: writeStage time", "ms", samples.get("ms")),
+      )
+    }
+
+    // The same addition as the controller writes it: every shard carries its applied digest
+    // (as the settles before left them), record intent writes the new entry, the apply
+    // happens, and the settle writes the digest of the shard that holds it.
+    const fingerprintsOf = (entries: ReadonlyArray<Entry>) =>
+      new Map(
+        entries.map((e) => [
+          e.id,
+          fingerprint({ id: e.id, hash: "h", uid: `uid-${e.id}`, resourceVersion: "1" }),
+        ]),
+      )
+    for (const layout of ["full", "hole"] as const) {
+      const workload =
+        layout === "full"
+          ? `add 1 to ${n} entries (all ${n / cap} shards full), cap ${cap}`
+          : `add 1 to ${n - 1} entries (1 hole), cap ${cap}`
+      const samples = new Samples()
+      for (let rep = 1; rep <= ctx.reps; rep++)
+        yield* withNamespace(ctx, "b4", (ns) =>
+          Effect.gen(function* () {
+            const applySet: ApplySetMeta = {
+              id: stageApplySetId(ns, STAGE_SET, STAGE),
+              tooling: applySetTooling(CONTROLLER_VERSION),
+              groupKinds: ["ConfigMap"],
+              additionalNamespaces: [],
+            }
+            const desired = (
+              entries: ReadonlyArray<Entry>,
+              applied?: ReadonlyMap<string, string>,
+            ): DesiredRecord => ({ position: 0, entries, mode: "hybrid", applySet, applied })
+            const all = names.map((name) => entryOf(ns, name))
+            const base = layout === "full" ? all : all.filter((_, i) => i !== holeAt)
+            const added = [...base, entryOf(ns, "cm-added")]
+            const ref = { namespace: ns, stageSet: STAGE_SET, stage: STAGE }
+            let record = yield* store.writeStage(
+              emptyRecord(ns, STAGE_SET, STAGE),
+              desired(all, fingerprintsOf(all)),
+              cap,
+            )
+            if (layout === "hole")
+              record = yield* store.writeStage(record, desired(base, fingerprintsOf(base)), cap)
+            const versions = () =>
+              Effect.map(
+                raw.list(
+                  { apiVersion: API_VERSION, kind: STAGE_INVENTORY_KIND },
+                  { namespace: ns },
+                ),
+                (list) =>
+                  new Map(list.items.map((o) => [o.metadata.name, o.metadata.resourceVersion])),
+              )
+            const before = yield* versions()
+            const current = yield* store.readStage(ref)
+
+            counter.reset()
+            const intent = yield* store.writeStage(current, desired(added), cap)
+            yield* store.writeStage(intent, desired(added, fingerprintsOf(added)), cap)
+            const counts = counter.snapshot()
+            const after = yield* versions()
+            const shards = [...after].filter(([name, rv]) => before.get(name) !== rv).length
+            const sorted = [...all].sort(byId)
+            // One full shard as stored: its content and its digest.
+            const oneShard =
+              jsonBytes(
+                encodeShard({
+                  ...ref,
+                  position: 0,
+                  index: 1,
+                  entries: sorted.slice(cap, 2 * cap),
+                  mode: "hybrid",
+                  applySet: undefined,
+                }),
+              ) +
+              jsonBytes(
+                encodeShardDigest(
+                  ref,
+                  1,
+                  encodeDigest(fingerprintsOf(sorted.slice(cap, 2 * cap)).values()),
+                ),
+              )
+            const bytes = counts.bytesByKind.StageInventory ?? 0
+            samples.add("shards", shards, { writes: counts.writesByKind.StageInventory ?? 0 })
+            samples.add("bytes", bytes, { oneShardBytes: oneShard })
+            samples.add("perShard", bytes / oneShard)
+            ctx.progress(
+              `B4 ${layout} controller writes rep ${rep}/${ctx.reps}: ${shards} shard(s) in ${counts.writesByKind.StageInventory ?? 0} write(s), ${bytes} bytes (one full shard ${oneShard})`,
+            )
+          }).pipe(Effect.orDie),
+        )
+      out.rows.push(
+        row(
+          workload,
+          "controller's writes (intent + settle, digests): shards written",
+          "shards",
+          samples.get("shards"),
+          {
+            ...bound(median(samples.get("shards")), { atMost: 1 }),
+            details: { writesPerRep: samples.details("shards") },
+          },
+        ),
+        row(
+          workload,
+          "controller's writes (intent + settle, digests): bytes written",
+          "bytes",
+          samples.get("bytes"),
+          {
+            ...compare("bytes/one shard", median(samples.get("perShard")), { atMost: 1.1 }),
+            details: { perRep: samples.details("bytes") },
+          },
+        ),
       )
     }
   })

@@ -12,6 +12,7 @@ import { b4ShardWrite } from "./b4ShardWrite.ts"
 import { b5ControllerRss } from "./b5ControllerRss.ts"
 import { b6Concurrency } from "./b6Concurrency.ts"
 import { b7Latency } from "./b7Latency.ts"
+import { b8Restart } from "./b8Restart.ts"
 import { b9Fairness } from "./b9Fairness.ts"
 import { b10CliStartup } from "./b10CliStartup.ts"
 import { b11ScaleOut } from "./b11ScaleOut.ts"
@@ -48,6 +49,7 @@ const BENCHES: Readonly<Record<BenchId, { readonly title: string; readonly run: 
   B5: { title: "controller RSS after reconciling many objects", run: b5ControllerRss },
   B6: { title: "many StageSets from cold, --concurrent=8 vs 1", run: b6Concurrency },
   B7: { title: "create-to-Ready latency, 3 stages", run: b7Latency },
+  B8: { title: "restart with every StageSet Ready and unchanged", run: b8Restart },
   B9: { title: "fairness: a small StageSet beside a big one applying", run: b9Fairness },
   B10: { title: "stagesetctl start to exit vs kubectl", run: b10CliStartup },
   B11: { title: "scale-out: one process, then --shards=4 with two", run: b11ScaleOut },
@@ -228,6 +230,8 @@ const describeSizes = (id: BenchId, mode: Mode): string => {
       return `${s.b6.stageSets} StageSets x ${s.b6.objects}`
     case "B7":
       return `${s.b7.stages} stages x ${s.b7.objects}`
+    case "B8":
+      return `${s.b8.stageSets} StageSets x ${s.b8.objects}`
     case "B9":
       return `${s.b9.stages} stages x ${s.b9.objects} beside 1 x ${s.b9.big}`
     case "B10":

@@ -4,6 +4,7 @@ import { collisionOf } from "../src/inventory/InventoryCollision.ts"
 import type { InventoryMode } from "../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
+  DIGEST_FIELD_MANAGER,
   FIELD_MANAGER,
   FINALIZER,
   LABEL_STAGE,
@@ -28,6 +29,7 @@ import {
   decodeShard,
   emptyRecord,
   encodeShard,
+  encodeShardDigest,
   recordOf,
 } from "./inventory/shardCodec.ts"
 
@@ -109,6 +111,15 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       )
     })
 
+  /** A shard's applied digest alone, under its own field manager (the shard exists). */
+  const putDigest = (record: StageRecord, index: number, digest: string | undefined) =>
+    kube
+      .apply(encodeShardDigest(record, index, digest), {
+        fieldManager: DIGEST_FIELD_MANAGER,
+        force: true,
+      })
+      .pipe(Effect.asVoid)
+
   const deleteShard = (namespace: string, name: string) =>
     Effect.gen(function* () {
       yield* kube.delete(keyOf(namespace, name), { propagationPolicy: "Background" })
@@ -149,6 +160,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       for (const step of plan.steps) {
         const name = shardName(record.stageSet, record.stage, step.index)
         if (step._tag === "Put") yield* putShard(live, desired, step.index, step.entries)
+        else if (step._tag === "Digest") yield* putDigest(record, step.index, step.digest)
         else {
           yield* deleteShard(record.namespace, name)
           if (step._tag === "Release") yield* shardGone(record.namespace, name)
@@ -162,6 +174,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       const plan = planStageWrite(current, desired, cap)
       for (const step of plan.steps) {
         if (step._tag === "Put") yield* putShard(current, desired, step.index, step.entries)
+        else if (step._tag === "Digest") yield* putDigest(current, step.index, step.digest)
         else
           yield* deleteShard(
             current.namespace,

@@ -19,6 +19,8 @@ export interface Sizes {
   readonly b6: { readonly stageSets: number; readonly objects: number }
   /** B7: stages and objects per stage. */
   readonly b7: { readonly stages: number; readonly objects: number }
+  /** B8: StageSets and objects in each, Ready before the restart. */
+  readonly b8: { readonly stageSets: number; readonly objects: number }
   /** B11: StageSets and objects in each, one process and then two with --shards=4. */
   readonly b11: { readonly stageSets: number; readonly objects: number }
   /** B9: objects of the big one-stage StageSet; stages and objects per stage of the small one. */
@@ -34,6 +36,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 10, objects: 20_000 },
     b6: { stageSets: 200, objects: 25 },
     b7: { stages: 3, objects: 10 },
+    b8: { stageSets: 10, objects: 2000 },
     b11: { stageSets: 1000, objects: 10 },
     b9: { big: 5000, stages: 3, objects: 10 },
   },
@@ -45,6 +48,7 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 10, objects: 2000 },
     b6: { stageSets: 40, objects: 10 },
     b7: { stages: 3, objects: 10 },
+    b8: { stageSets: 5, objects: 400 },
     b11: { stageSets: 100, objects: 10 },
     b9: { big: 1000, stages: 3, objects: 10 },
   },
@@ -56,12 +60,13 @@ export const SIZES: Readonly<Record<Mode, Sizes>> = {
     b5: { stageSets: 2, objects: 20 },
     b6: { stageSets: 4, objects: 2 },
     b7: { stages: 3, objects: 2 },
+    b8: { stageSets: 2, objects: 20 },
     b9: { big: 200, stages: 3, objects: 2 },
     b11: { stageSets: 8, objects: 2 },
   },
 }
 
-export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B9" | "B10" | "B11"
+export type BenchId = "B1" | "B2" | "B3" | "B4" | "B5" | "B6" | "B7" | "B8" | "B9" | "B10" | "B11"
 export const BENCH_IDS: ReadonlyArray<BenchId> = [
   "B1",
   "B2",
@@ -70,6 +75,7 @@ export const BENCH_IDS: ReadonlyArray<BenchId> = [
   "B5",
   "B6",
   "B7",
+  "B8",
   "B9",
   "B10",
   "B11",
@@ -77,9 +83,9 @@ export const BENCH_IDS: ReadonlyArray<BenchId> = [
 
 /** Repetitions per benchmark when `--reps` is not given. */
 export const DEFAULT_REPS: Readonly<Record<Mode, Readonly<Record<BenchId, number>>>> = {
-  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B9: 3, B10: 10, B11: 1 },
-  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B9: 2, B10: 5, B11: 1 },
-  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B9: 1, B10: 2, B11: 1 },
+  full: { B1: 3, B2: 3, B3: 10, B4: 3, B5: 1, B6: 1, B7: 5, B8: 1, B9: 3, B10: 10, B11: 1 },
+  quick: { B1: 2, B2: 2, B3: 5, B4: 2, B5: 1, B6: 1, B7: 3, B8: 1, B9: 2, B10: 5, B11: 1 },
+  tiny: { B1: 1, B2: 1, B3: 1, B4: 1, B5: 1, B6: 1, B7: 1, B8: 1, B9: 1, B10: 2, B11: 1 },
 }
 
 /** What every benchmark gets. */

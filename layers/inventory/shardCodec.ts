@@ -5,6 +5,7 @@ import { formatList, parseList } from "../../src/inventory/GroupKinds.ts"
 import { isInventoryMode } from "../../src/inventory/InventoryMode.ts"
 import {
   API_VERSION,
+  APPLIED_DIGEST,
   APPLYSET_ADDITIONAL_NAMESPACES,
   APPLYSET_CONTAINS_GROUP_KINDS,
   APPLYSET_ID,
@@ -78,6 +79,24 @@ export const encodeShard = (content: ShardContent): KubeObject => {
   }
 }
 
+/**
+ * A shard's applied digest alone, as the digest field manager applies it (the shard
+ * exists): only the annotation, which that manager alone owns; none removes it.
+ */
+export const encodeShardDigest = (
+  ref: { readonly namespace: string; readonly stageSet: string; readonly stage: string },
+  index: number,
+  digest: string | undefined,
+): KubeObject => ({
+  apiVersion: API_VERSION,
+  kind: STAGE_INVENTORY_KIND,
+  metadata: {
+    name: shardName(ref.stageSet, ref.stage, index),
+    namespace: ref.namespace,
+    ...(digest === undefined ? {} : { annotations: { [APPLIED_DIGEST]: digest } }),
+  },
+})
+
 const asRecord = (value: unknown): Record<string, unknown> | undefined =>
   Predicate.isRecord(value) ? value : undefined
 
@@ -92,6 +111,7 @@ export interface DecodedShard {
   readonly entries: ReadonlyArray<Entry> | undefined
   readonly applySet: ApplySetMeta | undefined
   readonly mode: InventoryMode | undefined
+  readonly digest: string | undefined
   readonly terminating: boolean
 }
 
@@ -126,6 +146,7 @@ export const decodeShard = (object: KubeObject): DecodedShard => {
             additionalNamespaces: parseList(annotations[APPLYSET_ADDITIONAL_NAMESPACES]),
           },
     mode: mode !== undefined && isInventoryMode(mode) ? mode : undefined,
+    digest: annotations[APPLIED_DIGEST],
     terminating: object.metadata.deletionTimestamp !== undefined,
   }
 }
@@ -153,6 +174,7 @@ export const recordOf = (
     index: s.index,
     entries: s.entries ?? [],
     ...(s.terminating ? { terminating: true } : {}),
+    ...(s.digest === undefined ? {} : { digest: s.digest }),
   }))
   return {
     namespace,

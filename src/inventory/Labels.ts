@@ -13,6 +13,11 @@ export const STAGE_INVENTORY_KIND = "StageInventory"
 
 /** Field manager of every server-side apply the controller sends. */
 export const FIELD_MANAGER = "stageset-controller"
+/**
+ * The field manager of shards' applied digests alone (APPLIED_DIGEST): it owns only that
+ * annotation, so a digest is written without sending the shard's entries again.
+ */
+export const DIGEST_FIELD_MANAGER = "stageset-controller-digest"
 
 /** Finalizer on a StageSet: teardown must run before the object goes away. */
 export const FINALIZER = "stages.metio.wtf/finalizer"
@@ -41,6 +46,12 @@ export const APPLYSET_ADDITIONAL_NAMESPACES = "applyset.kubernetes.io/additional
 /** Label on the StageInventory CRD so kubectl accepts a StageInventory as an ApplySet parent. */
 /** On shard 0 in every mode: the inventory mode whose writes the stage's record last settled to. */
 export const INVENTORY_MODE = "stages.metio.wtf/inventory-mode"
+/**
+ * On each shard in every mode: the fingerprints of the versions the stage's last run left
+ * of the members whose entries that shard holds (AppliedDigest.ts, ShardDigest.ts), so
+ * that a restarted controller can trust a LIST.
+ */
+export const APPLIED_DIGEST = "stages.metio.wtf/applied-digest"
 
 export const APPLYSET_IS_PARENT_TYPE = "applyset.kubernetes.io/is-parent-type"
 

@@ -84,8 +84,10 @@ export const intentRecord = (
 /**
  * Settle: exactly the render plus the members whose prune failed (retried next time),
  * in the configured mode only. The ApplySet hints narrow to those members; the mode
- * annotation becomes the configured mode. `unaddressable`: stored entries that name no
- * object (MalformedEntries.ts); they stay as they are, for a person to correct.
+ * annotation becomes the configured mode. `applied`: each member's fingerprint as this
+ * run's applies left it (AppliedDigest.ts), for the shards' digests; none for a removed
+ * stage. `unaddressable`: stored entries that name no object (MalformedEntries.ts); they
+ * stay as they are, for a person to correct.
  */
 export const settleRecord = (
   position: number,
@@ -94,6 +96,7 @@ export const settleRecord = (
   mode: InventoryMode,
   identity: ApplySetIdentity,
   unaddressable: ReadonlyArray<Entry> = [],
+  applied: ReadonlyMap<string, string> | undefined = undefined,
 ): DesiredRecord => {
   const writes = modeWrites(mode)
   const byId = new Map<string, Member>()
@@ -104,6 +107,7 @@ export const settleRecord = (
     position,
     entries: [...members.map((m) => m.entry), ...kept],
     mode,
+    applied,
     applySet: writes.applySetMetadata
       ? metaFor(
           identity,

@@ -7,11 +7,13 @@
  */
 import { Order } from "effect"
 import type { Entry } from "./Entry.ts"
-import type { StageRecord } from "./StageRecord.ts"
+import type { Shard, StageRecord } from "./StageRecord.ts"
 
 export type RepairStep =
   /** Write shard `index` with exactly these entries (and the stage-wide fields). */
   | { readonly _tag: "Put"; readonly index: number; readonly entries: ReadonlyArray<Entry> }
+  /** Write shard `index`'s applied digest alone (AppliedDigest.ts). */
+  | { readonly _tag: "Digest"; readonly index: number; readonly digest: string }
   /** Remove our finalizer from the terminating shard `index`, and wait until it is gone. */
   | { readonly _tag: "Release"; readonly index: number }
   /** Delete shard `index` (a temporary copy). */
@@ -38,10 +40,12 @@ const union = (a: ReadonlyArray<Entry>, b: ReadonlyArray<Entry>): ReadonlyArray<
  * the copy deleted. Nothing when no shard is terminating.
  */
 export const planRepair = (record: StageRecord, cap: number): RepairPlan => {
-  const layout = new Map(record.shards.map((s) => [s.index, s]))
+  const layout = new Map<number, Shard>(record.shards.map((s) => [s.index, s]))
   let next = record.shards.reduce((max, s) => Math.max(max, s.index), -1) + 1
   const steps: Array<RepairStep> = []
   const repaired: Array<{ index: number; to: number }> = []
+  // A shard that gains entries keeps its digest (its claims stay true); a new one has none;
+  // shard 0, deleted and written afresh, gets its digest back once it holds its entries.
   for (const lost of record.shards.filter((s) => s.terminating === true)) {
     if (lost.index === 0) {
       const copy = next++
@@ -49,9 +53,13 @@ export const planRepair = (record: StageRecord, cap: number): RepairPlan => {
         { _tag: "Put", index: copy, entries: lost.entries },
         { _tag: "Release", index: 0 },
         { _tag: "Put", index: 0, entries: lost.entries },
+        ...(lost.digest === undefined
+          ? []
+          : [{ _tag: "Digest" as const, index: 0, digest: lost.digest }]),
         { _tag: "Delete", index: copy },
       )
-      layout.set(0, { index: 0, entries: lost.entries })
+      const { terminating: _terminating, ...rewritten } = lost
+      layout.set(0, rewritten)
       repaired.push({ index: 0, to: 0 })
       continue
     }
@@ -62,7 +70,7 @@ export const planRepair = (record: StageRecord, cap: number): RepairPlan => {
     const to = target?.index ?? next++
     const entries = union(target?.entries ?? [], lost.entries)
     steps.push({ _tag: "Put", index: to, entries }, { _tag: "Release", index: lost.index })
-    layout.set(to, { index: to, entries })
+    layout.set(to, { ...target, index: to, entries })
     layout.delete(lost.index)
     repaired.push({ index: lost.index, to })
   }

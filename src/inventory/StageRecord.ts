@@ -20,6 +20,11 @@ export interface Shard {
   readonly entries: ReadonlyArray<Entry>
   /** Deleted by someone while our finalizer keeps it readable (semantics.md section 6.1). */
   readonly terminating?: boolean
+  /**
+   * Its `stages.metio.wtf/applied-digest` as stored (AppliedDigest.ts): the versions of the
+   * members whose entries it holds, as a run left them; unchecked.
+   */
+  readonly digest?: string | undefined
 }
 
 /**
@@ -71,4 +76,12 @@ export interface DesiredRecord {
   readonly applySet: ApplySetMeta | undefined
   /** The mode annotation shard 0 carries. */
   readonly mode: InventoryMode
+  /**
+   * What this run's applies left live: each member's fingerprint (AppliedDigest.ts) by
+   * entry id. Each shard's digest is computed from those of the entries it holds, and a
+   * shard whose digest changes is written. Absent (record intent, repair, adoption, a
+   * removed stage): nothing applied yet; a shard keeps its stored digest while no entry
+   * leaves it (ShardDigest.ts).
+   */
+  readonly applied?: ReadonlyMap<string, string> | undefined
 }

@@ -122,6 +122,10 @@ export const makeFairTokenBucket = (
         }),
       ),
       Effect.forever,
+      // Interruptible wherever the bucket is made: a client built inside an acquire (a
+      // remote cluster's, in an acquireRelease) would otherwise fork a fiber that inherits
+      // the acquire's uninterruptibility, and closing its scope would wait on it forever.
+      Effect.interruptible,
       Effect.forkScoped,
     )
     const turn = Effect.uninterruptibleMask((restore) =>

@@ -19,8 +19,9 @@ export interface StageAddress {
  * Per stage, the last applied state of each member (by entry id): the no-op fast path of
  * performance.md. An object whose desired hash is unchanged and whose live uid and
  * resourceVersion still equal what our apply returned has not been touched since, so
- * applying it again would change nothing. Process memory only: after a restart the first
- * reconcile applies everything once, which is always correct.
+ * applying it again would change nothing. Process memory only: after a restart, the shards'
+ * applied digests (inventory/AppliedDigest.ts) stand in for it until the stage's first
+ * apply in the new process.
  */
 export class AppliedCache extends Context.Tag("stageset/AppliedCache")<
   AppliedCache,

@@ -46,7 +46,7 @@ export const runStageSet = Effect.fn("runStageSet")(function* (
   let pruned = 0
   if (failure === undefined) {
     const outcome = yield* Effect.either(
-      prunePhase(stageSet, rendered, walk.records, walk.listings, removedStages, progress),
+      prunePhase(stageSet, rendered, walk, removedStages, progress),
     )
     if (outcome._tag === "Left") {
       // A read or write the prune phase could not make (other StageSets, a label lookup, a

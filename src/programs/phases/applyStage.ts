@@ -2,6 +2,7 @@ import { Effect } from "effect"
 import { stageApplySetId } from "../../inventory/ApplySetId.ts"
 import { modeWrites } from "../../inventory/InventoryMode.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
+import type { Shard } from "../../inventory/StageRecord.ts"
 import { ActingClient } from "../../kube/ActingClient.ts"
 import type { KubeObject } from "../../kube/KubeObject.ts"
 import { AppliedCache, type AppliedState } from "../AppliedCache.ts"
@@ -13,7 +14,13 @@ import { ReconcileConfig } from "../ReconcileConfig.ts"
 import type { RenderedMember, RenderedStage } from "../RenderedStage.ts"
 import type { StageSetView } from "../StageSetView.ts"
 import { type AppliedObject, applyObject } from "./applyObject.ts"
-import { appliedHash, listUntouched, type Planned } from "./fastPath.ts"
+import {
+  type AppliedEvidence,
+  appliedHash,
+  listUntouched,
+  liveFingerprint,
+  type Planned,
+} from "./fastPath.ts"
 import type { PartOfListing } from "./readMembers.ts"
 import { stageTimeout } from "./verifyStage.ts"
 
@@ -40,6 +47,12 @@ export interface StageApplyResult {
   readonly applied: number
   /** The fast path's LISTs by `part-of` label (see `listUntouched`). */
   readonly listings: ReadonlyArray<PartOfListing>
+  /**
+   * What this run left live, by entry id: each member's fingerprint (AppliedDigest.ts) of
+   * its desired hash with the uid and resourceVersion its apply returned (or that the fast
+   * path showed unchanged since), for the shards' digests at settle.
+   */
+  readonly fingerprints: ReadonlyMap<string, string>
 }
 
 /**
@@ -47,13 +60,16 @@ export interface StageApplyResult {
  * server-side apply of the stage's render under each object's conflict action; Namespaces
  * and CRDs first, wait until the CRDs are Established, then the rest with
  * `--apply-concurrency` requests in flight. Members the fast path shows untouched since
- * this process applied them are not sent again (`reapply` turns that off, for
- * `reconcile-stage`).
+ * they were last applied are not sent again (`reapply` turns that off, for
+ * `reconcile-stage`): as this process remembers them, or, when it has applied nothing of
+ * the stage yet (a restart), as the applied digests of the stage's `shards` record them.
  */
 export const applyStage = Effect.fn("applyStage")(function* (
   stageSet: StageSetView,
   rendered: RenderedStage,
-  options: { readonly reapply: boolean } = { reapply: false },
+  options: { readonly reapply: boolean; readonly shards?: ReadonlyArray<Shard> } = {
+    reapply: false,
+  },
 ) {
   const config = yield* ReconcileConfig
   const readiness = yield* Readiness
@@ -73,9 +89,17 @@ export const applyStage = Effect.fn("applyStage")(function* (
     const action = resolveConflictAction(rendered.stage, member.object)
     return { member, object, action, hash: appliedHash(object, action, account) }
   })
+  const evidence: AppliedEvidence =
+    previous.size === 0 && options.shards?.some((s) => s.digest !== undefined) === true
+      ? { _tag: "Digest", shards: options.shards }
+      : { _tag: "Cache", states: previous }
   const { untouched, listings } = yield* listUntouched(
-    options.reapply ? [] : planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
-    previous,
+    options.reapply
+      ? []
+      : evidence._tag === "Digest"
+        ? planned
+        : planned.filter((p) => previous.get(p.member.entry.id)?.hash === p.hash),
+    evidence,
     partOf,
   )
 
@@ -111,14 +135,16 @@ export const applyStage = Effect.fn("applyStage")(function* (
   }))
 
   const states = new Map<string, AppliedState>()
+  const fingerprints = new Map<string, string>()
   for (const { planned: p, result } of results) {
-    const kept = previous.get(p.member.entry.id)
-    if (untouched.has(p.member.entry.id) && kept !== undefined) states.set(p.member.entry.id, kept)
-    else if (result.applied) {
-      const { uid, resourceVersion } = result.live.metadata
-      if (uid !== undefined && resourceVersion !== undefined)
-        states.set(p.member.entry.id, { hash: p.hash, uid, resourceVersion })
-    }
+    const { uid, resourceVersion } = result.live.metadata
+    const fp = liveFingerprint(p, result.live)
+    if (uid === undefined || resourceVersion === undefined || fp === undefined) continue
+    // Untouched: the live version is the one an earlier apply returned.
+    if (result.applied || untouched.has(p.member.entry.id))
+      states.set(p.member.entry.id, { hash: p.hash, uid, resourceVersion })
+    // KeepExisting's existing objects too: skipping one unchanged does what it would do.
+    fingerprints.set(p.member.entry.id, fp)
   }
   yield* cache.set(address, states)
 
@@ -128,5 +154,6 @@ export const applyStage = Effect.fn("applyStage")(function* (
     live: ordered.map((r) => r.live),
     applied: ordered.filter((r) => r.applied).length,
     listings,
+    fingerprints,
   } satisfies StageApplyResult
 })

@@ -37,13 +37,17 @@ export interface PrunePhaseResult {
 export const prunePhase = Effect.fn("prunePhase")(function* (
   stageSet: StageSetView,
   rendered: ReadonlyArray<RenderedStage>,
-  recordsAfterWalk: ReadonlyMap<string, StageRecord>,
-  listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>,
+  walk: {
+    /** Each current stage's record after the walk. */
+    readonly records: ReadonlyMap<string, StageRecord>
+    readonly listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>
+    readonly fingerprints: ReadonlyMap<string, ReadonlyMap<string, string>>
+  },
   removedStages: ReadonlyArray<StageRecord>,
   progress: StageProgress,
 ) {
   const config = yield* ReconcileConfig
-  const records = new Map(recordsAfterWalk)
+  const records = new Map(walk.records)
   const desiredBy = new Map(
     rendered.map((r) => [r.stage.name, new Set(r.members.map((m) => m.entry.id))]),
   )
@@ -69,7 +73,7 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
       const members = yield* readMembers(
         record,
         prunesDiscovered(record, config.inventoryMode),
-        listings.get(name),
+        walk.listings.get(name),
       )
       const candidates = members.some((m) => !allDesired.has(m.entry.id))
       if (candidates) yield* progress.set(i, { phase: "Pruning" })
@@ -93,7 +97,14 @@ export const prunePhase = Effect.fn("prunePhase")(function* (
       })
     const retained: Array<Member> = result.failed.map((f) => f.member)
     for (const f of result.failed) failures.push(`stage ${name}: ${f.message}`)
-    const settled = yield* settleStage(stageSet, record, stage.position, stage.members, retained)
+    const settled = yield* settleStage(
+      stageSet,
+      record,
+      stage.position,
+      stage.members,
+      retained,
+      walk.fingerprints.get(name),
+    )
     records.set(name, settled)
     progress.note(i, {
       ...(candidates ? { phase: "Ready" } : {}),

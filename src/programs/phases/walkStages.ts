@@ -17,6 +17,8 @@ export interface WalkResult {
   readonly records: ReadonlyMap<string, StageRecord>
   /** The fast path's LISTs per stage, for the prune phase's ApplySet discovery. */
   readonly listings: ReadonlyMap<string, ReadonlyArray<PartOfListing>>
+  /** Each applied stage's member fingerprints by entry id, for its settle's shard digests. */
+  readonly fingerprints: ReadonlyMap<string, ReadonlyMap<string, string>>
   /** The failure that stopped the walk; undefined when every stage is Ready. */
   readonly failure: Failure | undefined
   readonly applied: number
@@ -36,6 +38,7 @@ export const walkStages = Effect.fn("walkStages")(function* (
 ) {
   const records = new Map(current)
   const listings = new Map<string, ReadonlyArray<PartOfListing>>()
+  const fingerprints = new Map<string, ReadonlyMap<string, string>>()
   const events: Array<RunEvent> = []
   let applied = 0
   // `reconcile-stage`: that stage and every one after it apply every object again.
@@ -59,8 +62,10 @@ export const walkStages = Effect.fn("walkStages")(function* (
         records.set(name, record)
         const result = yield* applyStage(stageSet, stage, {
           reapply: forcedFrom >= 0 && i >= forcedFrom,
+          shards: record.shards,
         })
         listings.set(name, result.listings)
+        fingerprints.set(name, result.fingerprints)
         applied += result.applied
         yield* progress.set(i, {
           phase: "Verifying",
@@ -85,7 +90,14 @@ export const walkStages = Effect.fn("walkStages")(function* (
       }
       yield* progress.set(i, { phase: "Failed", message: failure.message })
       events.push({ type: "Warning", reason: failure.reason, message: failure.message })
-      return { records, listings, failure, applied, events } satisfies WalkResult
+      return {
+        records,
+        listings,
+        fingerprints,
+        failure,
+        applied,
+        events,
+      } satisfies WalkResult
     }
     // Not written on its own: the next stage's Applying, or the run's final status, carries
     // it a moment later (one status write fewer per stage).
@@ -98,5 +110,12 @@ export const walkStages = Effect.fn("walkStages")(function* (
         : {}),
     })
   }
-  return { records, listings, failure: undefined, applied, events } satisfies WalkResult
+  return {
+    records,
+    listings,
+    fingerprints,
+    failure: undefined,
+    applied,
+    events,
+  } satisfies WalkResult
 })

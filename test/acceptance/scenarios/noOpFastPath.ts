@@ -5,8 +5,10 @@ import {
   RECONCILE_REQUESTED_AT,
   RECONCILE_STAGE,
 } from "../../../src/inventory/Labels.ts"
+import { shardName } from "../../../src/inventory/ShardName.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
+import { isSimulatedCrash } from "../harness/crashCheck.ts"
 import {
   type AcceptanceEnv,
   MODES,
@@ -22,6 +24,7 @@ import {
   reconcile,
   setSource,
   setStageSet,
+  shardsOf,
   statusOf,
   uniqueName,
   yamlOf,
@@ -90,10 +93,12 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
             ...c,
             metadata: { ...c.metadata, labels: { team: "someone-else" } },
           })
+          // Shard 0's applied digest then records the new versions (for a restart).
           expect((yield* writesOf(ns, "ss")).sort()).toEqual([
             "apply ConfigMap/a",
             "apply ConfigMap/b",
             "apply ConfigMap/c",
+            `apply StageInventory/${shardName("ss", "only", 0)}`,
           ])
           expect((yield* getObject(cmKey(ns, "a")))?.data).toMatchObject({ key: "a" })
           expect(yield* getObject(cmKey(ns, "b"))).toBeDefined()
@@ -241,28 +246,197 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
         ),
     )
 
-    it.live("a restarted controller applies every object once, then nothing", () =>
-      Effect.scoped(
-        Effect.gen(function* () {
-          const cluster = yield* sharedCluster(env)
-          const ns = uniqueName("restart")
-          const firstProcess = Effect.gen(function* () {
-            yield* createNamespace(ns)
-            yield* setSource(ns, "src", { "x.yaml": yamlOf([configMap("a"), configMap("b")]) })
-            yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
-            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
-            expect(yield* writesOf(ns, "ss")).toEqual([])
-          })
-          yield* Effect.provide(firstProcess, scenarioLayer(cluster, { mode }))
-          const secondProcess = Effect.gen(function* () {
-            expect((yield* writesOf(ns, "ss")).sort()).toEqual([
-              "apply ConfigMap/a",
-              "apply ConfigMap/b",
-            ])
-            expect(yield* writesOf(ns, "ss")).toEqual([])
-          })
-          yield* Effect.provide(secondProcess, scenarioLayer(cluster, { mode }))
-        }),
-      ),
+    it.live(
+      "a restarted controller applies nothing unchanged, and heals what changed while it was down",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const cluster = yield* sharedCluster(env)
+            // Each process is a fresh layer build: nothing applied is remembered in memory.
+            const process = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+              Effect.provide(body, scenarioLayer(cluster, { mode }))
+            const ns = uniqueName("restart")
+            const names = ["a", "b", "c", "d", "e"]
+            yield* process(
+              Effect.gen(function* () {
+                yield* createNamespace(ns)
+                yield* setSource(ns, "src", { "x.yaml": yamlOf(names.map((n) => configMap(n))) })
+                yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+                expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+              }),
+            )
+            // A restart (rolling upgrade, lost leader) with nothing changed: no write at all.
+            yield* process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+
+            // While no controller runs: another manager takes a's data with force, b is deleted.
+            yield* process(
+              Effect.gen(function* () {
+                const kube = yield* KubeClient
+                yield* kube.apply(configMap("a", { key: "someone else's" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                })
+                expect((yield* getObject(cmKey(ns, "a")))?.data).toEqual({ key: "someone else's" })
+                yield* kube.delete(cmKey(ns, "b"))
+              }),
+            )
+            yield* process(
+              Effect.gen(function* () {
+                // Exactly those two are applied again, then shard 0 records the new versions.
+                expect((yield* writesOf(ns, "ss")).sort()).toEqual([
+                  "apply ConfigMap/a",
+                  "apply ConfigMap/b",
+                  `apply StageInventory/${shardName("ss", "only", 0)}`,
+                ])
+                expect((yield* getObject(cmKey(ns, "a")))?.data).toEqual({ key: "a" })
+                expect(yield* getObject(cmKey(ns, "b"))).toBeDefined()
+              }),
+            )
+            // The healed versions are what the next restart trusts.
+            yield* process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+          }),
+        ),
+    )
+
+    it.live(
+      "sharded (cap 2): adding one object writes one shard; a heal in shard 1 writes shard 1 alone; restarts write nothing",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const cluster = yield* sharedCluster(env)
+            const process = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+              Effect.provide(body, scenarioLayer(cluster, { mode, shardCap: 2 }))
+            const ns = uniqueName("shard-digest")
+            const shard = (k: number) => `apply StageInventory/${shardName("ss", "only", k)}`
+            const nothing = process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+            /** The writes of one reconcile to members and shards (not the StageSet's status). */
+            const stageWrites = Effect.map(writesOf(ns, "ss"), (w) =>
+              w.filter((x) => x.includes(" ConfigMap/") || x.includes(" StageInventory/")).sort(),
+            )
+            const objects = (names: ReadonlyArray<string>) =>
+              setSource(ns, "src", { "x.yaml": yamlOf(names.map((n) => configMap(n))) })
+            // Six objects: shards 0, 1 and 2 full (a b, c d, e f).
+            yield* process(
+              Effect.gen(function* () {
+                yield* createNamespace(ns)
+                yield* objects(["a", "b", "c", "d", "e", "f"])
+                yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+                expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+                expect((yield* shardsOf(ns, "ss")).map((s) => s.metadata.name)).toEqual(
+                  [0, 1, 2].map((k) => shardName("ss", "only", k)),
+                )
+              }),
+            )
+            yield* nothing
+
+            // One more object: it opens shard 3, written for its entry (record intent) and
+            // then for its digest (settle); no other shard is written.
+            yield* process(
+              Effect.gen(function* () {
+                yield* objects(["a", "b", "c", "d", "e", "f", "g"])
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/g", shard(3), shard(3)])
+              }),
+            )
+            // Its version is recorded: a restart applies nothing.
+            yield* nothing
+
+            // While down, someone takes c's data (shard 1's member): the restart heals c and
+            // rewrites shard 1 alone. Then, in the same process, d is edited and healed.
+            yield* process(
+              Effect.flatMap(KubeClient, (kube) =>
+                kube.apply(configMap("c", { key: "theirs" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                }),
+              ),
+            )
+            yield* process(
+              Effect.gen(function* () {
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/c", shard(1)])
+                expect((yield* getObject(cmKey(ns, "c")))?.data).toEqual({ key: "c" })
+                const kube = yield* KubeClient
+                yield* kube.apply(configMap("d", { key: "theirs" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                })
+                expect(yield* stageWrites).toEqual(["apply ConfigMap/d", shard(1)])
+              }),
+            )
+            yield* nothing
+          }),
+        ),
+    )
+
+    it.live(
+      "a crash between an apply and the settle: the older digest only makes the restart apply more",
+      () =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const cluster = yield* sharedCluster(env)
+            const process = <A, E>(body: Effect.Effect<A, E, ScenarioServices>) =>
+              Effect.provide(body, scenarioLayer(cluster, { mode }))
+            const ns = uniqueName("crash-digest")
+            yield* process(
+              Effect.gen(function* () {
+                yield* createNamespace(ns)
+                yield* setSource(ns, "src", {
+                  "x.yaml": yamlOf([configMap("a"), configMap("b"), configMap("c")]),
+                })
+                yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+                expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+                yield* setSource(ns, "src", {
+                  "x.yaml": yamlOf([
+                    configMap("a", { key: "new" }),
+                    configMap("b"),
+                    configMap("c"),
+                  ]),
+                })
+              }),
+            )
+            // Processes that each die right after their first write, until one dies right after
+            // applying a: shard 0 still holds the digest of the run before.
+            let last = ""
+            for (let k = 0; k < 6 && last !== "apply ConfigMap/a"; k++)
+              last = yield* process(
+                Effect.gen(function* () {
+                  const recorder = yield* Recorder
+                  yield* recorder.clear
+                  yield* recorder.crashAfter(1)
+                  expect(isSimulatedCrash(yield* Effect.exit(reconcile(ns, "ss")))).toBe(true)
+                  const writes = yield* recorder.writes
+                  return writes.map((w) => `${w.verb} ${w.key.kind}/${w.key.name}`).at(-1) ?? ""
+                }),
+              )
+            expect(last).toBe("apply ConfigMap/a")
+            expect((yield* process(getObject(cmKey(ns, "a"))))?.data).toEqual({ key: "new" })
+            // While down, someone else takes c's data.
+            yield* process(
+              Effect.flatMap(KubeClient, (kube) =>
+                kube.apply(configMap("c", { key: "theirs" }, { namespace: ns }), {
+                  fieldManager: "someone-else",
+                  force: true,
+                }),
+              ),
+            )
+            yield* process(
+              Effect.gen(function* () {
+                // a again (its new version is not in the older digest: applied once more, a
+                // no-op) and c (edited); b is as that digest records it.
+                const members = (yield* writesOf(ns, "ss")).filter((w) => w.includes(" ConfigMap/"))
+                expect(members.sort()).toEqual(["apply ConfigMap/a", "apply ConfigMap/c"])
+                expect((yield* getObject(cmKey(ns, "c")))?.data).toEqual({ key: "c" })
+              }),
+            )
+            yield* process(
+              Effect.flatMap(writesOf(ns, "ss"), (w) => Effect.sync(() => expect(w).toEqual([]))),
+            )
+          }),
+        ),
     )
   })

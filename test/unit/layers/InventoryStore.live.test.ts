@@ -2,7 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { InventoryStoreLive } from "../../../layers/InventoryStore.live.ts"
 import { InMemoryDriver, KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
+import { encodeDigest, fingerprint } from "../../../src/inventory/AppliedDigest.ts"
 import { entryOf } from "../../../src/inventory/EntryId.ts"
+import { APPLIED_DIGEST } from "../../../src/inventory/Labels.ts"
 import { InventoryStore } from "../../../src/inventory-store/InventoryStore.ts"
 import { KubeClient } from "../../../src/kube/KubeClient.ts"
 import { goShard } from "../../acceptance/harness/goInventory.ts"
@@ -56,6 +58,55 @@ describe("InventoryStore over the in-memory API", () => {
       yield* driver.clearLogs
       yield* store.writeStage(yield* store.readStage(ref), desired(10), 3)
       expect(yield* shardWrites).toEqual([])
+    }).pipe(Effect.provide(layer)),
+  )
+
+  it.effect("each shard carries the applied digest of its own entries, read back per shard", () =>
+    Effect.gen(function* () {
+      const store = yield* InventoryStore
+      const driver = yield* InMemoryDriver
+      const all = entries(5)
+      const applied = new Map(
+        all.map((e) => [
+          e.id,
+          fingerprint({ id: e.id, hash: "h", uid: `uid-${e.id}`, resourceVersion: "1" }),
+        ]),
+      )
+      const digestOf = (ids: ReadonlyArray<string>) =>
+        encodeDigest(ids.map((id) => applied.get(id)!))
+      yield* store.writeStage(yield* store.readStage(ref), { ...desired(5), applied }, 2)
+      const objects = yield* driver.objects({ kind: "StageInventory" })
+      const annotation = (name: string) =>
+        objects.find((o) => o.metadata.name === name)?.metadata.annotations?.[APPLIED_DIGEST]
+      expect(annotation("ss-s-1")).toBe(digestOf(all.slice(2, 4).map((e) => e.id)))
+      expect(annotation("ss-s-2")).toBe(digestOf([all[4]!.id]))
+      const read = yield* store.readStage(ref)
+      expect(read.shards.map((s) => s.digest)).toEqual(
+        [all.slice(0, 2), all.slice(2, 4), all.slice(4)].map((part) =>
+          digestOf(part.map((e) => e.id)),
+        ),
+      )
+      // Record intent moves nothing: every digest stays, no shard is written for it.
+      yield* driver.clearLogs
+      yield* store.writeStage(read, desired(5), 2)
+      expect(yield* shardWrites).toEqual([])
+      // An entry added to shard 2 rewrites its entries; its digest (another field manager's)
+      // stays as it was, and a settle then writes the digest alone.
+      const six = yield* store.writeStage(read, desired(6), 2)
+      const after = yield* driver.objects({ kind: "StageInventory" })
+      const shard2 = after.find((o) => o.metadata.name === "ss-s-2")!
+      expect((shard2.spec as { entries: Array<unknown> }).entries).toHaveLength(2)
+      expect(shard2.metadata.annotations?.[APPLIED_DIGEST]).toBe(digestOf([all[4]!.id]))
+      const settled = entries(6)
+      const fps = new Map([...applied, [settled[5]!.id, "0123456789abcdef"]])
+      yield* store.writeStage(six, { ...desired(6), applied: fps }, 2)
+      const final = (yield* driver.objects({ kind: "StageInventory" })).find(
+        (o) => o.metadata.name === "ss-s-2",
+      )!
+      expect(final.metadata.annotations?.[APPLIED_DIGEST]).toBe(
+        encodeDigest([applied.get(all[4]!.id)!, "0123456789abcdef"]),
+      )
+      expect((final.spec as { entries: Array<unknown> }).entries).toHaveLength(2)
     }).pipe(Effect.provide(layer)),
   )
 
