@@ -35,7 +35,8 @@ const common = {
   },
   // tr46/whatwg-url (under node-fetch) ask for "punycode/", the npm package; without the
   // alias esbuild would hand them Node's deprecated builtin, which warns at start-up.
-  alias: { punycode: "punycode/" },
+  // undici: see hack/stubs/undici.ts (loaded for an HTTP client layer we never use).
+  alias: { punycode: "punycode/", undici: "./hack/stubs/undici.ts" },
   logLevel: "warning",
   write: false,
 } satisfies BuildOptions

@@ -1,6 +1,6 @@
 import type { Member } from "../inventory/RecordPlan.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
-import type { CompiledCheck } from "../readiness/celChecks.ts"
+import type { CompiledCheck } from "../readiness/CompiledCheck.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import type { StageView } from "./StageSetView.ts"
 

@@ -2,7 +2,7 @@ import { Effect, Either } from "effect"
 import { entryOf, formatEntryId, refOf, validateRef } from "../inventory/EntryId.ts"
 import type { KubeObject } from "../kube/KubeObject.ts"
 import { parseApiVersion } from "../kube/KubeObject.ts"
-import { compileReadyExprs } from "../readiness/celChecks.ts"
+import { compileReadyExprsOnDemand } from "../readiness/celChecks.ts"
 import { BuildFailed } from "../render/BuildFailed.ts"
 import type { ManifestFile } from "../render/ManifestFile.ts"
 import { actingAs } from "./actingIdentity.ts"
@@ -81,7 +81,7 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
-    const readyExprs = compileReadyExprs(
+    const readyExprs = yield* compileReadyExprsOnDemand(
       stage.readyChecks?.exprs ?? [],
       `spec.stages[${position}].readyChecks.exprs`,
     )

@@ -2,11 +2,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { Either } from "effect"
 import type { ReadyCheckExpr } from "../../../schemas/StageSet.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
-import {
-  type CompiledCheck,
-  compileReadyExprs,
-  exprStatus,
-} from "../../../src/readiness/celChecks.ts"
+import type { CompiledCheck } from "../../../src/readiness/CompiledCheck.ts"
+import { exprStatus } from "../../../src/readiness/celChecks.ts"
+import { compileReadyExprs } from "../../../src/readiness/celCompile.ts"
 
 const FIELD = "spec.stages[1].readyChecks.exprs"
 
