@@ -1,12 +1,15 @@
 import { Effect, type Scope } from "effect"
 import { createStageSets } from "./b5ControllerRss.ts"
+import { rawKubeClient } from "./support/cluster.ts"
 import { type Collector, fmtMs, Samples } from "./support/collector.ts"
 import type { BenchContext } from "./support/config.ts"
-import { type CpuUsage, describeCpu, sumCpu, withCpu } from "./support/cpu.ts"
+import { type CpuUsage, describeCpu, HARNESS, sumCpu, withCpu } from "./support/cpu.ts"
+import { objectNames, renderedStage } from "./support/manifests.ts"
 import { awaitDeleted, withNamespace } from "./support/namespaces.ts"
 import { processRequests, startControllerProcess } from "./support/process.ts"
 import { compare, median, row } from "./support/results.ts"
 import { waitAllReady } from "./support/stageSets.ts"
+import { makeBareSubject } from "./support/subjects.ts"
 
 const NO_LIMIT = ["--kube-api-qps=100000", "--kube-api-burst=100000"]
 
@@ -34,6 +37,32 @@ export const b6Concurrency = (
       { label: "no qps limit", flags: NO_LIMIT },
       { label: "default qps 50", flags: [] as ReadonlyArray<string> },
     ]
+    const applied = stageSets * objects
+    // The floor for CPU per applied object: the bare loop (bench/support/subjects.ts) sends
+    // the same objects as server-side-apply PATCHes, 16 in flight, from this process; its
+    // client CPU is the harness's over the window (nothing else runs in it meanwhile).
+    const bare = makeBareSubject(
+      yield* rawKubeClient(ctx.cluster.kubeconfigPath, "stageset-bench-bare"),
+    )
+    const bareCpuPerObject: Array<number> = []
+    for (let rep = 1; rep <= ctx.reps; rep++) {
+      yield* awaitDeleted(ctx.setup)
+      yield* withNamespace(ctx, "b6-bare", (ns) =>
+        Effect.gen(function* () {
+          const batches = Array.from({ length: stageSets }, (_, i) => {
+            const name = `ss-${String(i).padStart(3, "0")}`
+            return renderedStage(objectNames(`${name}-cm`, objects), ns, name, "main")
+          })
+          const [, usage] = yield* withCpu(ctx.cluster.components(), bare.apply([batches.flat()]))
+          const perObject = ((usage.cpuSeconds[HARNESS] ?? Number.NaN) * 1000) / applied
+          bareCpuPerObject.push(perObject)
+          out.notes.push(`CPU bare loop, ${applied} objects: ${describeCpu(usage)}`)
+          ctx.progress(
+            `B6 bare loop rep ${rep}/${ctx.reps}: ${perObject.toFixed(2)} client CPU-ms per object`,
+          )
+        }),
+      )
+    }
     // --tiny only proves the harness works: one variant is enough.
     for (const variant of ctx.mode === "tiny" ? variants.slice(0, 1) : variants) {
       const samples = new Samples()
@@ -112,5 +141,36 @@ export const b6Concurrency = (
           },
         }),
       )
+      // CPU per applied object (performance.md B6): the controller process over the whole
+      // window from cold (StageSets, sources, inventories, status), at each concurrency.
+      const bareMs = median(bareCpuPerObject)
+      for (const concurrent of [8, 1]) {
+        const runs = cpu.get(`--concurrent=${concurrent}`) ?? []
+        const perObject = runs.map(
+          (u) => ((u.cpuSeconds.controller ?? Number.NaN) * 1000) / applied,
+        )
+        out.rows.push(
+          row(
+            workload,
+            `controller CPU-ms per object, --concurrent=${concurrent}, ${variant.label}`,
+            "CPU-ms",
+            perObject,
+            {
+              ...compare("controller/bare loop client", median(perObject) / bareMs, {
+                atMost: 1.5,
+              }),
+              details: { bareLoopClientCpuMsPerObject: bareCpuPerObject },
+            },
+          ),
+        )
+      }
     }
+    out.rows.push(
+      row(
+        `${applied} objects, one namespace`,
+        "bare loop: client CPU-ms per object",
+        "CPU-ms",
+        bareCpuPerObject,
+      ),
+    )
   })
