@@ -13,6 +13,7 @@ import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, relative, resolve } from "node:path"
 import { type BuildOptions, build } from "esbuild"
 import { lazyCommonJs } from "./lazyCommonJs.ts"
+import { requireBuiltins } from "./requireBuiltins.ts"
 
 /**
  * esbuild's default `charset: "ascii"` escapes strings and identifiers but keeps comments
@@ -65,6 +66,7 @@ const cli = await build({
       "socks-proxy-agent": ["SocksProxyAgent"],
       hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
     }),
+    requireBuiltins(["http"]),
   ],
 })
 for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
@@ -76,7 +78,7 @@ for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
 const root = resolve(import.meta.dirname, "..")
 const inputs = Object.keys(cli.metafile.inputs)
   // Modules a plugin made up are named `namespace:path`, and are no file.
-  .filter((path) => !path.startsWith("lazy-commonjs:"))
+  .filter((path) => !/^(lazy-commonjs|require-builtins):/.test(path))
   .map((path) => relative(root, resolve(path)))
   .filter((path) => !path.split("/").includes("node_modules") && !path.startsWith(".."))
   .sort()
