@@ -12,6 +12,8 @@
 import { mkdir, writeFile } from "node:fs/promises"
 import { dirname, relative, resolve } from "node:path"
 import { type BuildOptions, build } from "esbuild"
+import { lazyCommonJs } from "./lazyCommonJs.ts"
+import { requireBuiltins } from "./requireBuiltins.ts"
 
 /**
  * esbuild's default `charset: "ascii"` escapes strings and identifiers but keeps comments
@@ -55,6 +57,18 @@ const cli = await build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   metafile: true,
+  // @kubernetes/client-node's KubeConfig module imports these at its top, for proxies and
+  // client-node's own fetch-based API (neither on the path of a kubeconfig without a
+  // proxy-url: our transport is node:https). Evaluating node-fetch (with whatwg-url and
+  // tr46's table) and socks-proxy-agent was ~55 ms of each `get`/`inventory` (B10).
+  plugins: [
+    lazyCommonJs({
+      "node-fetch": ["default", "Headers"],
+      "socks-proxy-agent": ["SocksProxyAgent"],
+      hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
+    }),
+    requireBuiltins(["http"]),
+  ],
 })
 for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
   await mkdir(dirname(file.path), { recursive: true })
@@ -64,6 +78,8 @@ for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
 // runs the bundle only while none of them changed after `builtAt`.
 const root = resolve(import.meta.dirname, "..")
 const inputs = Object.keys(cli.metafile.inputs)
+  // Modules a plugin made up are named `namespace:path`, and are no file.
+  .filter((path) => !/^(lazy-commonjs|require-builtins):/.test(path))
   .map((path) => relative(root, resolve(path)))
   .filter((path) => !path.split("/").includes("node_modules") && !path.startsWith(".."))
   .sort()

@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node"
+import type { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { Duration, Effect, Layer, Predicate, type Scope, Stream } from "effect"
 import {
   type ApplyOptions,

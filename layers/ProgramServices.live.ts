@@ -13,7 +13,7 @@ import { StageIdentityOwn } from "./StageIdentity.ts"
 /**
  * What stagesetctl's commands hand the programs they run, over the connection's client:
  * renders (artifact downloads, kustomize), inventory reads and writes, applies and
- * readiness waits. In a module of its own so that `Cluster.live.ts` loads it (and the HTTP
+ * readiness waits. In a module of its own so that `live/connectCluster.ts` loads it (and the HTTP
  * client, tar reader and CEL interpreter it brings) only when a command runs a program.
  */
 export const ProgramServicesLive: Layer.Layer<

@@ -1,4 +1,4 @@
-import { KubeConfig } from "@kubernetes/client-node"
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { Clock, Duration, Effect, Exit, Layer, Schedule, Scope, SynchronizedRef } from "effect"
 import { makeInstrumentedKubeClient } from "../src/kube/instrumentedKubeClient.ts"
 import type { KubeClientApi } from "../src/kube/KubeClient.ts"

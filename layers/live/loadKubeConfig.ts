@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs"
 import { homedir } from "node:os"
 import { delimiter, join } from "node:path"
-import { KubeConfig } from "@kubernetes/client-node"
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { Config, Context, Effect, Layer, Option, Schema } from "effect"
 
 /** The cluster could not be resolved, or its kubeconfig is unusable. */

@@ -26,24 +26,31 @@ type Subcommand = Awaited<ReturnType<(typeof subcommands)[Name]>>
 const isName = (word: string | undefined): word is Name =>
   word !== undefined && Object.hasOwn(subcommands, word)
 
+const root = Command.make("stagesetctl").pipe(
+  Command.withDescription(
+    "Inspect and drive StageSets of the stageset-controller (also `kubectl stageset` as a kubectl plugin).",
+  ),
+)
+const runOptions = { name: "stagesetctl", version: CONTROLLER_VERSION }
+
 /**
- * The command tree for `argv`: with only the subcommand it names when its first argument
- * names one (the root has no options of its own, so nothing else can come first; the
- * subcommand parses, helps and fails exactly as within the whole tree), else the whole
- * tree (`--help`, `--version`, `--completions`, a typo that deserves the list).
+ * The subcommands `argv` needs: only the one its first argument names when it names one
+ * (the root has no options of its own, so nothing else can come first; the subcommand
+ * parses, helps and fails exactly as within the whole tree), else all (`--help`,
+ * `--completions`, a typo that deserves the list).
  */
-const commandTreeFor = (argv: ReadonlyArray<string>) =>
-  Effect.promise(async () => {
+const subcommandsFor = (argv: ReadonlyArray<string>) =>
+  Effect.promise(() => {
     const first = argv[2]
     const names: ReadonlyArray<Name> = isName(first) ? [first] : Record.keys(subcommands)
-    const loaded = await Promise.all(names.map((name) => subcommands[name]()))
-    return Command.make("stagesetctl").pipe(
-      Command.withDescription(
-        "Inspect and drive StageSets of the stageset-controller (also `kubectl stageset` as a kubectl plugin).",
-      ),
-      Command.withSubcommands(loaded as [Subcommand, ...Array<Subcommand>]),
-    )
+    return Promise.all(names.map((name) => subcommands[name]()))
   })
+
+/**
+ * A lone `--version` prints the same line whatever the tree holds, so it runs on the
+ * bare root and loads no command's code (B10: loading them all was most of its time).
+ */
+const isVersionOnly = (argv: ReadonlyArray<string>) => argv.length === 3 && argv[2] === "--version"
 
 /**
  * stagesetctl over argv, to its exit code: 0 ok, 1 what diff and plan found, 2 usage
@@ -51,8 +58,14 @@ const commandTreeFor = (argv: ReadonlyArray<string>) =>
  * are one line on stderr.
  */
 export const runStagesetctl = (argv: ReadonlyArray<string>) =>
-  Effect.flatMap(commandTreeFor(argv), (tree) =>
-    Command.run(tree, { name: "stagesetctl", version: CONTROLLER_VERSION })(argv),
+  (isVersionOnly(argv)
+    ? Command.run(root, runOptions)(argv)
+    : Effect.flatMap(subcommandsFor(argv), (loaded) =>
+        Command.run(
+          Command.withSubcommands(root, loaded as [Subcommand, ...Array<Subcommand>]),
+          runOptions,
+        )(argv),
+      )
   ).pipe(
     Effect.as(0),
     Effect.catchIf(ValidationError.isValidationError, () => Effect.succeed(EXIT_USAGE)),

@@ -9,6 +9,7 @@ import { ClusterInMemory } from "../../../layers/Cluster.inMemory.ts"
 import { KubeClientInMemory } from "../../../layers/KubeClient.inMemory.ts"
 import { runStagesetctl } from "../../../src/cli/stagesetctl.ts"
 import type { KubeObject } from "../../../src/kube/KubeObject.ts"
+import { CONTROLLER_VERSION } from "../../../src/version.ts"
 import {
   configMap,
   createNamespace,
@@ -234,5 +235,20 @@ describe("stagesetctl --source-dir (offline)", () => {
           expect(revealed.stdout).toMatch(/password: "(old|b2xk)" -> "(new|bmV3)"/)
         }),
       ).pipe(Effect.provide(layer)),
+  )
+})
+
+describe("stagesetctl --version", () => {
+  // A lone --version runs on the bare root (no command loaded); anything after it still
+  // goes through the whole tree.
+  it.scoped("prints the version alone, and beside a subcommand", () =>
+    Effect.gen(function* () {
+      const alone = yield* cli("--version")
+      expect(alone).toMatchObject({ code: 0, stderr: "" })
+      expect(alone.stdout.trim()).toBe(CONTROLLER_VERSION)
+      const help = yield* cli("--help")
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain("inventory")
+    }).pipe(Effect.provide(layer)),
   )
 })

@@ -1,0 +1,107 @@
+import { execFileSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { build, type Plugin } from "esbuild"
+import { afterEach, describe, expect, it } from "vitest"
+import { lazyCommonJs } from "../../../hack/lazyCommonJs.ts"
+import { requireBuiltins } from "../../../hack/requireBuiltins.ts"
+
+/**
+ * The esbuild plugins of `npm run build` that keep stagesetctl's start-up short (B10): a
+ * bundle built with them behaves as without, only later (lazyCommonJs) or without loading
+ * what nothing uses (requireBuiltins).
+ */
+const dirs: Array<string> = []
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true })
+})
+
+const project = (files: Record<string, string>) => {
+  const dir = mkdtempSync(join(tmpdir(), "bundle-plugins-"))
+  dirs.push(dir)
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(dir, path, ".."), { recursive: true })
+    writeFileSync(join(dir, path), content)
+  }
+  return dir
+}
+
+const bundle = (dir: string, plugins: Array<Plugin>) =>
+  build({
+    absWorkingDir: dir,
+    entryPoints: ["main.mjs"],
+    outfile: "out.mjs",
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
+    logLevel: "silent",
+    plugins,
+  })
+
+const run = (dir: string) =>
+  execFileSync(process.execPath, [join(dir, "out.mjs")], { encoding: "utf8" }).trim()
+
+// A CommonJS package that says when it is evaluated, with a class and a default function.
+const tracer = {
+  "node_modules/tracer/package.json": '{ "name": "tracer", "main": "index.js" }',
+  "node_modules/tracer/index.js": [
+    'console.log("evaluated")',
+    "class Greeter { constructor(name) { this.greeting = 'hello ' + name } }",
+    "module.exports = Object.assign((x) => x * 2, { Greeter })",
+  ].join("\n"),
+}
+
+describe("lazyCommonJs", () => {
+  it("evaluates the package on first use, and its exports work as before", async () => {
+    const dir = project({
+      ...tracer,
+      "main.mjs": [
+        'import double, { Greeter } from "tracer"',
+        'console.log("started")',
+        'console.log(new Greeter("you").greeting, double(21))',
+      ].join("\n"),
+    })
+    await bundle(dir, [lazyCommonJs({ tracer: ["default", "Greeter"] })])
+    expect(run(dir).split("\n")).toEqual(["started", "evaluated", "hello you 42"])
+    // Without the plugin the package is evaluated at start-up.
+    await bundle(dir, [])
+    expect(run(dir).split("\n")).toEqual(["evaluated", "started", "hello you 42"])
+  })
+
+  it("fails the build when an importer uses an export it does not list", async () => {
+    const dir = project({ ...tracer, "main.mjs": 'import { Greeter } from "tracer"\nGreeter()' })
+    await expect(bundle(dir, [lazyCommonJs({ tracer: ["default"] })])).rejects.toThrow(
+      /No matching export .* "Greeter"/,
+    )
+  })
+})
+
+describe("requireBuiltins", () => {
+  // What node:http loads on import shows in process.moduleLoadList (undici: Node's fetch).
+  const main = [
+    'import * as http from "node:http"',
+    'import httpDefault from "node:http"',
+    "const undici = process.moduleLoadList.some((m) => m.includes('undici'))",
+    "console.log(typeof http.request, typeof http.Agent, httpDefault.globalAgent !== undefined, undici)",
+  ].join("\n")
+
+  it("serves node:http's exports without loading undici", async () => {
+    const dir = project({ "main.mjs": main })
+    await bundle(dir, [requireBuiltins(["http"])])
+    expect(run(dir)).toBe("function function true false")
+    // Imported as an ES module, Node's facade reads the getters that load undici.
+    await bundle(dir, [])
+    expect(run(dir)).toBe("function function true true")
+  })
+
+  it("fails the build on an import of one of the builtin's getters by name", async () => {
+    const dir = project({ "main.mjs": 'import { WebSocket } from "node:http"\nWebSocket' })
+    await expect(bundle(dir, [requireBuiltins(["http"])])).rejects.toThrow(
+      /No matching export .* "WebSocket"/,
+    )
+  })
+})
