@@ -43,12 +43,27 @@ const common = {
   write: false,
 } satisfies BuildOptions
 
+// @kubernetes/client-node's KubeConfig module imports these at its top, for proxies and
+// client-node's own fetch-based API (neither on the path of a kubeconfig without a
+// proxy-url: our transport is node:https). Evaluating node-fetch (with whatwg-url and
+// tr46's table) and socks-proxy-agent was ~55 ms of each `get`/`inventory` (B10), and
+// memory for the life of the controller (B5).
+const plugins = [
+  lazyCommonJs({
+    "node-fetch": ["default", "Headers"],
+    "socks-proxy-agent": ["SocksProxyAgent"],
+    hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
+  }),
+  requireBuiltins(["http"]),
+]
+
 // Files changed after this instant may not be in the bundle (bin/stagesetctl.js compares).
 const builtAt = Date.now()
 const controller = await build({
   ...common,
   entryPoints: { "stageset-controller": "src/main.ts" },
   outdir: "dist",
+  plugins,
 })
 const cli = await build({
   ...common,
@@ -57,18 +72,7 @@ const cli = await build({
   splitting: true,
   chunkNames: "chunks/[name]-[hash]",
   metafile: true,
-  // @kubernetes/client-node's KubeConfig module imports these at its top, for proxies and
-  // client-node's own fetch-based API (neither on the path of a kubeconfig without a
-  // proxy-url: our transport is node:https). Evaluating node-fetch (with whatwg-url and
-  // tr46's table) and socks-proxy-agent was ~55 ms of each `get`/`inventory` (B10).
-  plugins: [
-    lazyCommonJs({
-      "node-fetch": ["default", "Headers"],
-      "socks-proxy-agent": ["SocksProxyAgent"],
-      hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
-    }),
-    requireBuiltins(["http"]),
-  ],
+  plugins,
 })
 for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
   await mkdir(dirname(file.path), { recursive: true })
