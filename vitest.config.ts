@@ -10,12 +10,22 @@ export default defineConfig({
       : { reporters: ["default", ["json", { outputFile: jsonReport }]] }),
     // Stopping the control plane (cluster project) takes a few seconds.
     teardownTimeout: 60_000,
+    // The unit project's workers (the cluster project runs in a single fork of its own).
+    // Vitest's default on two cores is one worker: every file after the other, each in a
+    // fresh process that imports effect and src/ anew. The acceptance files mostly wait
+    // (stage timeouts, readiness rechecks), so three workers overlap those waits with the
+    // other files' CPU, and a worker kept from file to file imports each module once.
+    poolOptions: { forks: { maxForks: 3, minForks: 1, isolate: false } },
     projects: [
       {
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts", "test/acceptance/**/*.inmemory.test.ts"],
           testTimeout: 30_000,
+          // No test file keeps state outside its own Effect layers: modules are shared between
+          // the files a worker runs (see poolOptions above).
+          pool: "forks",
+          isolate: false,
         },
       },
       {
