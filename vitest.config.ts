@@ -14,7 +14,8 @@ export default defineConfig({
     // Vitest's default on two cores is one worker: every file after the other, each in a
     // fresh process that imports effect and src/ anew. The acceptance files mostly wait
     // (stage timeouts, readiness rechecks), so three workers overlap those waits with the
-    // other files' CPU, and a worker kept from file to file imports each module once.
+    // other files' CPU. A worker is kept from file to file, so the packages under
+    // node_modules (effect above all) are imported once per worker, not once per file.
     poolOptions: { forks: { maxForks: 3, minForks: 1, isolate: false } },
     projects: [
       {
@@ -22,10 +23,11 @@ export default defineConfig({
           name: "unit",
           include: ["test/unit/**/*.test.ts", "test/acceptance/**/*.inmemory.test.ts"],
           testTimeout: 30_000,
-          // No test file keeps state outside its own Effect layers: modules are shared between
-          // the files a worker runs (see poolOptions above).
           pool: "forks",
-          isolate: false,
+          // Each file still gets its own src/ and test/ modules: sharing them too (false) was
+          // faster but let one file's state leak into another's (a TestClock time seen in a
+          // later file) and tripped a worker-termination error at the end of the run.
+          isolate: true,
         },
       },
       {
