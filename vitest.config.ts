@@ -16,7 +16,9 @@ export default defineConfig({
     // (stage timeouts, readiness rechecks), so three workers overlap those waits with the
     // other files' CPU. A worker is kept from file to file, so the packages under
     // node_modules (effect above all) are imported once per worker, not once per file.
-    poolOptions: { forks: { maxForks: 3, minForks: 1, isolate: false } },
+    // All three are started up front and kept (minForks): with a minimum of one, two runs in
+    // four ended on a "Terminating worker thread" rejection (workers stopped while idle).
+    poolOptions: { forks: { maxForks: 3, minForks: 3, isolate: false } },
     projects: [
       {
         test: {
