@@ -13,12 +13,12 @@ export default defineConfig({
     // The unit project's workers (the cluster project runs in a single fork of its own).
     // Vitest's default on two cores is one worker: every file after the other, each in a
     // fresh process that imports effect and src/ anew. The acceptance files mostly wait
-    // (stage timeouts, readiness rechecks), so three workers overlap those waits with the
+    // (stage timeouts, readiness rechecks), so four workers overlap those waits with the
     // other files' CPU. A worker is kept from file to file, so the packages under
     // node_modules (effect above all) are imported once per worker, not once per file.
-    // All three are started up front and kept (minForks): with a minimum of one, two runs in
+    // All four are started up front and kept (minForks): with a minimum of one, two runs in
     // four ended on a "Terminating worker thread" rejection (workers stopped while idle).
-    poolOptions: { forks: { maxForks: 3, minForks: 3, isolate: false } },
+    poolOptions: { forks: { maxForks: 4, minForks: 4, isolate: false } },
     projects: [
       {
         test: {
