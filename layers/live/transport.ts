@@ -99,7 +99,17 @@ export const makeTransport = (
             message: `credentials: ${errorMessage(cause)}`,
             request: "authenticate",
           }),
-      })
+      }).pipe(
+        // An exec plugin that hangs must not hold every request: bounded like a request.
+        Effect.timeoutFail({
+          duration: config.requestTimeout,
+          onTimeout: () =>
+            new KubeTransport({
+              message: `credentials: no answer within ${Duration.format(config.requestTimeout)}`,
+              request: "authenticate",
+            }),
+        }),
+      )
       yield* Ref.set(credentials, { at: now, headers })
       return headers
     })
@@ -123,9 +133,12 @@ export const makeTransport = (
       })
 
     // One request; `onResponse` decides what to make of the response (read it whole, or hand it out).
+    // `deadline`: the whole exchange fails after this long, on a timer of its own rather than
+    // Effect.timeout, which would fork a fiber and race it for every request (B6: CPU).
     const exchange = <A>(
       request: HttpRequest,
       extra: Headers,
+      deadline: Duration.Duration | undefined,
       onResponse: (
         exchanged: {
           readonly req: http.ClientRequest
@@ -137,7 +150,11 @@ export const makeTransport = (
     ) =>
       Effect.flatMap(start(request, extra), ({ headers, body, label }) =>
         Effect.async<A, KubeTransport>((resumeFiber) => {
-          const resume = resumeOnce(resumeFiber)
+          let timer: ReturnType<typeof setTimeout> | undefined
+          const resume = resumeOnce((effect: Effect.Effect<A, KubeTransport>) => {
+            clearTimeout(timer)
+            resumeFiber(effect)
+          })
           const options = { agent, method: request.method, headers }
           const url = new URL(prefix + request.path, base)
           const send = base.protocol === "http:" ? http.request : https.request
@@ -151,15 +168,30 @@ export const makeTransport = (
               Effect.fail(new KubeTransport({ message: errorMessage(cause), request: label })),
             ),
           )
+          if (deadline !== undefined)
+            timer = setTimeout(() => {
+              resume(
+                Effect.fail(
+                  new KubeTransport({
+                    message: `no response within ${Duration.format(deadline)}`,
+                    request: label,
+                  }),
+                ),
+              )
+              req.destroy()
+            }, Duration.toMillis(deadline))
           req.end(body)
-          // Interrupted (timeout, caller gone): the socket is closed rather than reused mid-response.
-          return Effect.sync(() => req.destroy())
+          // Interrupted (caller gone): the socket is closed rather than reused mid-response.
+          return Effect.sync(() => {
+            clearTimeout(timer)
+            req.destroy()
+          })
         }),
       )
 
     const make = (extra: Headers): Transport => {
       const send = (request: HttpRequest): Effect.Effect<HttpResponse, KubeTransport> =>
-        exchange<HttpResponse>(request, extra, ({ res, label }, resume) => {
+        exchange<HttpResponse>(request, extra, config.requestTimeout, ({ res, label }, resume) => {
           const chunks: Array<Buffer> = []
           res.on("data", (chunk: Buffer) => chunks.push(chunk))
           res.once("end", () =>
@@ -172,16 +204,7 @@ export const makeTransport = (
             ),
           )
           failOnAbort(res, label, resume)
-        }).pipe(
-          Effect.timeoutFail({
-            duration: config.requestTimeout,
-            onTimeout: () =>
-              new KubeTransport({
-                message: `no response within ${Duration.format(config.requestTimeout)}`,
-                request: `${request.method} ${request.path.split("?")[0]}`,
-              }),
-          }),
-        )
+        })
 
       const json = (request: HttpRequest): Effect.Effect<unknown, KubeError> =>
         Effect.flatMap(send(request), (response) => {
@@ -202,7 +225,7 @@ export const makeTransport = (
               readonly req: http.ClientRequest
               readonly res: IncomingMessage
               readonly label: string
-            }>(request, extra, (exchanged, resume) => resume(Effect.succeed(exchanged))),
+            }>(request, extra, undefined, (exchanged, resume) => resume(Effect.succeed(exchanged))),
           ).pipe(
             // Registered without a gap after the response arrives: the request is never left behind.
             Effect.tap(({ req, res }) =>

@@ -112,6 +112,10 @@ export const setStageSet = (
   stageSet: string,
   sources: ReadonlyArray<string>,
 ): SourceIndex => {
+  // Most StageSet events are status writes that reference the same sources as before.
+  const before = Option.getOrUndefined(HashMap.get(index.byStageSet, stageSet))
+  if (before?.length === sources.length && before.every((source, i) => source === sources[i]))
+    return index
   const cleared = removeStageSet(index, stageSet)
   let bySource = cleared.bySource
   for (const source of sources)

@@ -1,4 +1,4 @@
-import { Metric, MetricBoundaries } from "effect"
+import { Metric, MetricBoundaries, MetricKey, MetricLabel } from "effect"
 
 /**
  * The controller's Prometheus metrics, defined once. Instruments are Effect Metrics; the
@@ -47,7 +47,21 @@ export const inventoryShards = Metric.gauge("stageset_inventory_shards", {
 })
 
 /** Kubernetes API requests by `verb` and `code` (HTTP status, or `error` for a transport failure). */
-export const apiRequests = Metric.counter("stageset_kube_api_requests_total", {
+const apiRequestsKey = MetricKey.counter("stageset_kube_api_requests_total", {
   description: "Kubernetes API requests, by verb and status code",
   incremental: true,
 })
+export const apiRequests = Metric.fromMetricKey(apiRequestsKey)
+
+/**
+ * `apiRequests` for one verb and code, its labels part of its key: Metric.tagged would
+ * build the labelled key again and look it up in the registry on every update, which per
+ * request is CPU the controller spends on nothing (B6). The series are the same.
+ */
+export const apiRequestsOf = (verb: string, code: string) =>
+  Metric.fromMetricKey(
+    MetricKey.taggedWithLabels(apiRequestsKey, [
+      MetricLabel.make("verb", verb),
+      MetricLabel.make("code", code),
+    ]),
+  )

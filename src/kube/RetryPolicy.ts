@@ -24,11 +24,25 @@ const waitRetryAfter = (error: KubeError): Effect.Effect<void> =>
     ? Effect.sleep(Duration.seconds(Math.min(Math.max(error.retryAfterSeconds, 0), 60)))
     : Effect.void
 
-/** Retries a call on retryable API errors with `apiRetrySchedule`, honouring Retry-After. */
+/**
+ * Retries a call on retryable API errors with `apiRetrySchedule`, honouring Retry-After.
+ *
+ * Only a call that failed pays for the retry machinery (a schedule driver per call is CPU
+ * on every request, B6): its first failure is replayed into the retry, so it counts as the
+ * first attempt and waits the schedule's first delay, exactly as if retried from the start.
+ */
 export const retryApi = <A, R>(
   effect: Effect.Effect<A, KubeError, R>,
 ): Effect.Effect<A, KubeError, R> =>
-  effect.pipe(
-    Effect.tapError(waitRetryAfter),
-    Effect.retry({ schedule: apiRetrySchedule, while: isRetryable }),
-  )
+  Effect.catchIf(effect, isRetryable, (first) => {
+    let replay = true
+    const attempt = Effect.suspend(() => {
+      if (!replay) return effect
+      replay = false
+      return Effect.fail(first)
+    })
+    return attempt.pipe(
+      Effect.tapError(waitRetryAfter),
+      Effect.retry({ schedule: apiRetrySchedule, while: isRetryable }),
+    )
+  })

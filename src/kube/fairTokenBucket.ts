@@ -7,7 +7,6 @@ import {
   HashMap,
   Option,
   Queue,
-  RateLimiter,
   Ref,
   type Scope,
 } from "effect"
@@ -96,29 +95,68 @@ const leave =
  * therefore interleave with a big one's instead of queueing behind thousands of them, and
  * the total rate is still the configured one, so the API server's protection is unchanged.
  *
- * One fiber hands out the tokens: it takes a ticket (one per waiting request, so it sleeps
- * while nobody waits), then a token from Effect's RateLimiter, and only then picks whose
- * turn it is, so a request that arrived while it waited for the token is already counted.
- * An interrupted waiter leaves its line and takes its ticket back.
+ * A request that finds a token and nobody waiting takes it on the spot: no line, no
+ * hand-over to another fiber. That is every request while the bucket is not empty (and all
+ * of them without a qps limit), so the fair queue costs CPU only when it has work to do
+ * (B6). The level is counted here rather than by Effect's RateLimiter for that reason: the
+ * fast path has to see it synchronously. It is read from the monotonic clock of the
+ * Clock service, so TestClock drives it in tests.
+ *
+ * Otherwise one fiber hands out the tokens: it takes a ticket (one per waiting request, so
+ * it sleeps while nobody waits), then a token (sleeping until the next one is due), and
+ * only then picks whose turn it is, so a request that arrived while it waited for the
+ * token is already counted. An interrupted waiter leaves its line and takes its ticket back.
  */
 export const makeFairTokenBucket = (
   limits: ApiLimits,
 ): Effect.Effect<FairTokenBucket, never, Scope.Scope> =>
   Effect.gen(function* () {
     const burst = Math.max(1, limits.burst)
-    const bucket = yield* RateLimiter.make({
-      limit: burst,
-      interval: Duration.millis((1000 * burst) / Math.max(0.001, limits.qps)),
-      algorithm: "token-bucket",
-    })
+    const tokensPerMs = Math.max(0.001, limits.qps) / 1000
+    const clock = yield* Effect.clock
+    const nowMs = () => Number(clock.unsafeCurrentTimeNanos() / 1_000_000n)
+    // Mutable on purpose: it is only touched inside Effect.sync/suspend, which run to
+    // completion on the one JavaScript thread, so no other fiber sees a half-made update.
+    const level = { tokens: burst, at: nowMs(), waiting: 0 }
+    const refill = () => {
+      const now = nowMs()
+      level.tokens = Math.min(burst, level.tokens + (now - level.at) * tokensPerMs)
+      level.at = now
+    }
+    // A hair of tolerance: a sleep of exactly the computed time must yield the token.
+    const takeIfThere = () => {
+      refill()
+      if (level.tokens < 1 - 1e-9) return false
+      level.tokens = Math.max(0, level.tokens - 1)
+      return true
+    }
+    const token: Effect.Effect<void> = Effect.suspend(() =>
+      takeIfThere()
+        ? Effect.void
+        : Effect.zipRight(
+            Effect.sleep(Duration.millis(Math.max(1, Math.ceil((1 - level.tokens) / tokensPerMs)))),
+            token,
+          ),
+    )
     const lines = yield* Ref.make(noLines)
     const tickets = yield* Queue.unbounded<void>()
     yield* Queue.take(tickets).pipe(
-      Effect.zipRight(bucket(Ref.modify(lines, next))),
+      Effect.zipRight(token),
+      Effect.zipRight(Ref.modify(lines, next)),
       Effect.flatMap(
         Option.match({
-          onNone: () => Effect.void,
-          onSome: (waiter) => Deferred.succeed(waiter, undefined),
+          // Its waiter gave up after the ticket was taken: the token stays in the bucket.
+          onNone: () =>
+            Effect.sync(() => {
+              level.tokens = Math.min(burst, level.tokens + 1)
+            }),
+          onSome: (waiter) =>
+            Effect.zipRight(
+              Effect.sync(() => {
+                level.waiting -= 1
+              }),
+              Deferred.succeed(waiter, undefined),
+            ),
         }),
       ),
       Effect.forever,
@@ -128,20 +166,29 @@ export const makeFairTokenBucket = (
       Effect.interruptible,
       Effect.forkScoped,
     )
-    const turn = Effect.uninterruptibleMask((restore) =>
+    const wait = Effect.uninterruptibleMask((restore) =>
       Effect.gen(function* () {
         const owner = yield* FiberRef.get(currentRequestOwner)
         const waiter = yield* Deferred.make<void>()
         yield* Ref.update(lines, join(owner, waiter))
+        level.waiting += 1
         yield* Queue.offer(tickets, undefined)
         yield* restore(Deferred.await(waiter)).pipe(
           Effect.onInterrupt(() =>
             Effect.flatMap(Ref.modify(lines, leave(owner, waiter)), (waited) =>
-              waited ? Queue.poll(tickets) : Effect.void,
+              waited
+                ? Effect.zipRight(
+                    Effect.sync(() => {
+                      level.waiting -= 1
+                    }),
+                    Queue.poll(tickets),
+                  )
+                : Effect.void,
             ),
           ),
         )
       }),
     )
+    const turn = Effect.suspend(() => (level.waiting === 0 && takeIfThere() ? Effect.void : wait))
     return (effect) => Effect.zipRight(turn, effect)
   })

@@ -1,5 +1,5 @@
 import { Cause, Effect, Exit, Layer, Metric, Option, Ref, Stream } from "effect"
-import { apiRequests } from "../controller/metrics.ts"
+import { apiRequestsOf } from "../controller/metrics.ts"
 import { KubeClient, type KubeClientApi } from "./KubeClient.ts"
 import type { KubeError } from "./KubeError.ts"
 
@@ -52,8 +52,18 @@ export const codeOfError = (error: KubeError): string => {
 /** What the API server answers on success: 201 Created for a create, 200 for the rest. */
 const successCode = (verb: ApiVerb): string => (verb === "create" ? "201" : "200")
 
-const count = (verb: ApiVerb, code: string): Effect.Effect<void> =>
-  Metric.update(apiRequests.pipe(Metric.tagged("verb", verb), Metric.tagged("code", code)), 1)
+/** One counter per verb and code, made on first use and kept (see `apiRequestsOf`). */
+const counters = new Map<string, Effect.Effect<void>>()
+
+const count = (verb: ApiVerb, code: string): Effect.Effect<void> => {
+  const key = `${verb} ${code}`
+  let counter = counters.get(key)
+  if (counter === undefined) {
+    counter = Metric.increment(apiRequestsOf(verb, code))
+    counters.set(key, counter)
+  }
+  return counter
+}
 
 /** The code an exit counts under; none for an interruption (the outcome is unknown). */
 const codeOfExit = <A>(verb: ApiVerb, exit: Exit.Exit<A, KubeError>): Option.Option<string> =>
