@@ -25,27 +25,28 @@ const setUp = (limits = LIMITS) =>
   })
 
 describe("the fair token bucket", () => {
-  it.scoped("serves a small StageSet's requests between a big one's, not after them", () =>
+  it.scoped("serves a small StageSet beside a big one at once, from the reserve", () =>
     Effect.gen(function* () {
       const { requests, granted } = yield* setUp()
       yield* requests("ns/big", 1000)
       yield* settle
-      // The burst goes to the big one at once, then 50 a second.
+      // The burst goes to the big one at once; then its credit's worth, a pause while the
+      // reserve refills, and 50 a second (TokenLedger.test.ts has the policy in detail).
       expect((yield* granted).length).toBe(100)
       yield* TestClock.adjust("4 seconds")
-      expect((yield* granted).length).toBe(300)
+      expect((yield* granted).length).toBe(250)
 
       const small = yield* requests("ns/small", 10)
       yield* settle
-      yield* TestClock.adjust("1 second")
-      const log = yield* granted
-      const afterArrival = log.slice(300)
-      // Every other grant is the small one's: all 10 within 2 x 10 grants of its arrival.
-      expect(afterArrival.slice(0, 20).filter((o) => o === "ns/small")).toHaveLength(10)
+      // Without the clock moving: all 10 of the small one's requests were granted.
       expect((yield* Fiber.poll(small))._tag).toBe("Some")
-      // The total rate stays the configured one: 50 more grants in that second, no extra.
-      expect(log).toHaveLength(350)
-      expect(log.filter((o) => o === "ns/big")).toHaveLength(340)
+      expect((yield* granted).slice(250)).toEqual(Array.from({ length: 10 }, () => "ns/small"))
+      yield* TestClock.adjust("1 second")
+      // The total rate stays the configured one: the big one resumes once the reserve is
+      // back (10 tokens, 0.2 s), and nobody got more than the bucket held.
+      const log = yield* granted
+      expect(log.length).toBeLessThanOrEqual(100 + 50 * 5)
+      expect(log.filter((o) => o === "ns/big").length).toBeGreaterThanOrEqual(250 + 50 - 11)
     }),
   )
 
