@@ -9,7 +9,7 @@
  * imports, so a command loads only the code it runs (B10: start-up was most of
  * `stagesetctl get -A`'s time).
  */
-import { mkdir, writeFile } from "node:fs/promises"
+import { mkdir, rm, writeFile } from "node:fs/promises"
 import { dirname, relative, resolve } from "node:path"
 import { type BuildOptions, build } from "esbuild"
 import { lazyCommonJs } from "./lazyCommonJs.ts"
@@ -74,6 +74,8 @@ const cli = await build({
   metafile: true,
   plugins,
 })
+// Chunks are named by their hash: the last build's would otherwise pile up beside these.
+await rm(resolve(import.meta.dirname, "../dist/cli/chunks"), { recursive: true, force: true })
 for (const file of [...controller.outputFiles, ...cli.outputFiles]) {
   await mkdir(dirname(file.path), { recursive: true })
   await writeFile(file.path, asciiOnly(file.text))

@@ -109,9 +109,10 @@ export class TokenLedger<W> {
       if (turn < 0) break
       const owner = this.turns[turn]!
       const state = this.owners.get(owner)!
+      // Taken while the waiter is still in line: its credit is the one frozen while it waited.
+      this.take(owner, state, now)
       granted.push(state.line.shift()!)
       this.waiting -= 1
-      this.take(owner, state, now)
       for (const other of this.turns) if (other !== owner) this.owners.get(other)!.passed += 1
       this.turns.splice(turn, 1)
       if (state.line.length > 0) this.turns.push(owner)

@@ -108,4 +108,18 @@ describe("TokenLedger", () => {
     expect(granted.slice(before)).toEqual(Array.from({ length: 5 }, () => "ns/newcomer"))
     expect(ledger.waitingCount).toBeGreaterThan(0)
   })
+
+  it("does not count the time an owner waited as idle when its line empties", () => {
+    const { request, advance, granted } = setUp({ qps: 10, burst: 10 })
+    // 30 requests at once: the burst, its credit's worth, then tokens above the reserve.
+    request("ns/a", 30)
+    while (countOf(granted, "ns/a") < 30) advance(100)
+    // Its line just emptied after waiting ~2.5 s: no credit came back for that time, so
+    // more requests now wait for tokens above the reserve instead of taking from it.
+    request("ns/a", 3)
+    expect(countOf(granted, "ns/a")).toBe(30)
+    // A newcomer still finds the reserve.
+    request("ns/b", 3)
+    expect(countOf(granted, "ns/b")).toBe(3)
+  })
 })
