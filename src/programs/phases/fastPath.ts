@@ -132,7 +132,10 @@ export const listUntouched = (
     const groups = new Map<string, Array<Planned>>()
     for (const p of candidates) {
       const id = `${p.object.apiVersion}|${p.object.kind}|${p.object.metadata.namespace ?? ""}`
-      groups.set(id, [...(groups.get(id) ?? []), p])
+      // Pushed, not copied: one group of N members was N^2/2 element copies (B2).
+      const group = groups.get(id)
+      if (group === undefined) groups.set(id, [p])
+      else group.push(p)
     }
     yield* Effect.forEach(
       groups.values(),
