@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { Effect, Option } from "effect"
 import { fingerprint, unrecorded } from "../../inventory/AppliedDigest.ts"
 import { APPLYSET_PART_OF } from "../../inventory/Labels.ts"
@@ -27,9 +27,8 @@ export const appliedHash = (
   action: ResolvedAction,
   serviceAccount: string | undefined,
 ) =>
-  createHash("sha256")
-    .update(JSON.stringify([object, action, serviceAccount ?? null]))
-    .digest("base64url")
+  // One-shot crypto.hash: half the cost of createHash for one small input (B2: one per member).
+  hash("sha256", JSON.stringify([object, action, serviceAccount ?? null]), "base64url")
 
 /**
  * What the fast path compares a LIST with: the states this process's last apply of the
