@@ -148,14 +148,15 @@ const waitReady = (
       ),
     )
 
-    yield* Effect.forEach(
-      tracker.entries.entries(),
-      ([id, { key }]) => {
-        const object = knownById.get(id)
-        return object === undefined ? check(key) : observe(key, object)
-      },
-      { concurrency, discard: true },
-    )
+    // Objects the caller already holds are judged in one plain pass, in order, without a
+    // fiber each (5 000 of them on a no-op reconcile, B2); only the others are fetched.
+    const unknown: Array<ObjectKey> = []
+    for (const [id, { key }] of tracker.entries) {
+      const object = knownById.get(id)
+      if (object === undefined) unknown.push(key)
+      else yield* observe(key, object)
+    }
+    yield* Effect.forEach(unknown, check, { concurrency, discard: true })
     if (yield* Deferred.isDone(done)) return yield* Deferred.await(done)
     if (tracker.allCurrent) return tracker.result()
 

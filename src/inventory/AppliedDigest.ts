@@ -18,7 +18,7 @@
  * moves its resourceVersion (a new uid if it was recreated), so an old or foreign digest
  * can only fail to match, which means applying again.
  */
-import { createHash } from "node:crypto"
+import { hash } from "node:crypto"
 import { Option, Schema } from "effect"
 
 /**
@@ -54,11 +54,13 @@ export interface AppliedVersion {
 
 /** A member's fingerprint, as lowercase hex (16 characters). */
 export const fingerprint = (version: AppliedVersion): string =>
-  createHash("sha256")
-    .update(JSON.stringify([version.id, version.hash, version.uid, version.resourceVersion]))
-    .digest()
-    .subarray(0, KEY_BYTES)
-    .toString("hex")
+  // The first KEY_BYTES of the sha256, as hex; one-shot crypto.hash is ~4x cheaper than
+  // createHash plus a Buffer for one small input (B2: one per member and reconcile).
+  hash(
+    "sha256",
+    JSON.stringify([version.id, version.hash, version.uid, version.resourceVersion]),
+    "hex",
+  ).slice(0, 2 * KEY_BYTES)
 
 /** murmur3's 32-bit finaliser: a cheap, non-linear mix (a XOR of keys does not keep it). */
 const mix = (x: number) => {

@@ -78,6 +78,10 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
   const target = yield* TargetCluster
   const config = yield* ReconcileConfig
   const definedByCrds = new Map<string, boolean>()
+  // Scopes discovery answered, by apiVersion and kind: one lookup per kind, not per object
+  // (each lookup is an Effect with its retry policy; 5 000 of them per no-op reconcile, B2).
+  // Only answers are kept: a kind not served is asked again, after a CRD may define it.
+  const served = new Map<string, boolean>()
   const seen = new Map<string, string>()
   const stages: Array<RenderedStage> = []
   for (const [position, stage] of stageSet.stages.entries()) {
@@ -109,19 +113,25 @@ export const renderStageSet = Effect.fn("renderStageSet")(function* (
     const members: Array<RenderedMember> = []
     for (const { object, source: at } of built.objects) {
       const { group } = parseApiVersion(object.apiVersion)
-      const namespaced = yield* target.client.discover(object.apiVersion, object.kind).pipe(
-        Effect.map((resource) => resource.namespaced),
-        Effect.catchTag("KubeNotFound", () => {
-          const scope = definedByCrds.get(`${group}/${object.kind}`)
-          return scope === undefined
-            ? Effect.fail(
-                new InvalidSpec({
-                  message: `${where(stage.name, at)}: unknown kind ${object.kind} in ${object.apiVersion} (no served API and no CustomResourceDefinition earlier in the StageSet defines it)`,
-                }),
-              )
-            : Effect.succeed(scope)
-        }),
-      )
+      const servedKey = `${object.apiVersion}|${object.kind}`
+      const namespaced =
+        served.get(servedKey) ??
+        (yield* target.client.discover(object.apiVersion, object.kind).pipe(
+          Effect.map((resource) => {
+            served.set(servedKey, resource.namespaced)
+            return resource.namespaced
+          }),
+          Effect.catchTag("KubeNotFound", () => {
+            const scope = definedByCrds.get(`${group}/${object.kind}`)
+            return scope === undefined
+              ? Effect.fail(
+                  new InvalidSpec({
+                    message: `${where(stage.name, at)}: unknown kind ${object.kind} in ${object.apiVersion} (no served API and no CustomResourceDefinition earlier in the StageSet defines it)`,
+                  }),
+                )
+              : Effect.succeed(scope)
+          }),
+        ))
       const ref = refOf(object, namespaced, stageSet.namespace)
       const invalid = validateRef(ref)
       if (invalid !== undefined)

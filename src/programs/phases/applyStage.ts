@@ -103,17 +103,25 @@ export const applyStage = Effect.fn("applyStage")(function* (
     partOf,
   )
 
+  // Only the members to send go through Effect.forEach: a fiber per untouched member cost
+  // more than its LIST entry on a no-op reconcile (B2). Results keep the members' order.
   const applyAll = (members: ReadonlyArray<Planned>) =>
-    Effect.forEach(
-      members,
-      (p) => {
+    Effect.gen(function* () {
+      const results: Array<AppliedObject | undefined> = members.map((p) => {
         const live = untouched.get(p.member.entry.id)
-        return live === undefined
-          ? applyObject(p.object, p.action)
-          : Effect.succeed<AppliedObject>({ live, applied: false })
-      },
-      { concurrency: config.applyConcurrency },
-    )
+        return live === undefined ? undefined : { live, applied: false }
+      })
+      const toSend = results.flatMap((r, i) => (r === undefined ? [i] : []))
+      const sent = yield* Effect.forEach(
+        toSend,
+        (i) => applyObject(members[i]!.object, members[i]!.action),
+        { concurrency: config.applyConcurrency },
+      )
+      toSend.forEach((i, k) => {
+        results[i] = sent[k]
+      })
+      return results as ReadonlyArray<AppliedObject>
+    })
   const first = planned.filter((p) => isCrd(p.member) || isNamespace(p.member))
   const rest = planned.filter((p) => !isCrd(p.member) && !isNamespace(p.member))
   const firstResults = yield* applyAll(first)

@@ -28,6 +28,17 @@ describe("applied digest", () => {
     )
   })
 
+  it("a member's fingerprint is what earlier versions wrote, so their digests still vouch", () => {
+    expect(
+      fingerprint({
+        id: "_cm-1_default__ConfigMap",
+        hash: "h",
+        uid: "u-1",
+        resourceVersion: "42",
+      }),
+    ).toBe("4d97cc3d513833ba")
+  })
+
   it("nothing changed: nothing to apply again", () => {
     const fps = stage(5000).map(fingerprint)
     expect(unrecorded(encodeDigest(fps), fps)).toEqual(Option.some(new Set()))

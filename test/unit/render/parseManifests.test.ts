@@ -48,6 +48,31 @@ describe("parseManifests", () => {
     expect(rendered?.object.data).toEqual({ flag: "on" })
   })
 
+  it("reads every document of a file with the same rules (octals, on/yes, merge keys)", () => {
+    const document = (name: string) =>
+      `${configMap(name)}data:\n  flag: on\nspec:\n  base: &base\n    defaultMode: 0644\n  merged:\n    <<: *base\n    port: 8080\n`
+    const objects = parse(file("many.yaml", ["a", "b", "c"].map(document).join("---\n")))
+    expect(objects).toHaveLength(3)
+    for (const { object } of objects) {
+      expect(object.data).toEqual({ flag: "on" })
+      expect(object.spec).toEqual({
+        base: { defaultMode: 0o644 },
+        merged: { defaultMode: 0o644, port: 8080 },
+      })
+    }
+  })
+
+  it("reads a file that declares %YAML 1.1 by YAML 1.1's rules, as the yaml library does", () => {
+    const objects = parse(
+      file(
+        "old.yaml",
+        `%YAML 1.1\n---\n${configMap("old")}data:\n  flag: yes\n...\n---\n${configMap("new")}data:\n  flag: yes\n`,
+      ),
+    )
+    // The library keeps the declared version for the documents after it too.
+    expect(objects.map((o) => o.object.data)).toEqual([{ flag: true }, { flag: true }])
+  })
+
   it("reads a JSON object and a JSON array of objects", () => {
     const object = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "j" } }
     const objects = parse(
