@@ -10,10 +10,15 @@
  *   queue ahead of a small one's.
  * - Half the burst is a reserve for owners that were idle. An owner may take a token that
  *   leaves fewer than `reserve` in the bucket only with credit, and its credit (up to
- *   `burst`) refills only while it has nothing waiting. A StageSet that keeps the bucket
+ *   `reserve`) refills only while it has nothing waiting. A StageSet that keeps the bucket
  *   busy spends its credit and then runs on what is above the reserve, at the full rate;
  *   a StageSet that arrives beside it is served from the reserve at once, as it would be
  *   from the burst if it were alone (B9: a 3 x 10 StageSet beside a 5 000-object one).
+ *   Credit of no more than the reserve, so that a StageSet that starts alone empties the
+ *   bucket at once (burst, as without a reserve) and the reserve is whole again one
+ *   `reserve / qps` later: with more, it would spend the reserve as it refills, and a
+ *   StageSet created a second after a big one would find it empty. The big one gets the
+ *   same tokens either way.
  * - A waiting owner without credit is not starved by owners with credit: after `reserve`
  *   grants to others it gets the next token anyway.
  * The total rate is the configured one whatever the owners do: the reserve only decides
@@ -76,7 +81,7 @@ export class TokenLedger<W> {
   enqueue(owner: string, waiter: W, now: number): void {
     let state = this.owners.get(owner)
     if (state === undefined) {
-      state = { line: [], credit: this.burst, creditAt: now, passed: 0 }
+      state = { line: [], credit: this.reserve, creditAt: now, passed: 0 }
       this.owners.set(owner, state)
     }
     if (state.line.length === 0) {
@@ -140,9 +145,9 @@ export class TokenLedger<W> {
 
   /** Credit refills at the bucket's own rate, but only while nothing of the owner waits. */
   private creditOf(state: Owner<W> | undefined, now: number): number {
-    if (state === undefined) return this.burst
+    if (state === undefined) return this.reserve
     if (state.line.length > 0) return state.credit
-    return Math.min(this.burst, state.credit + Math.max(0, now - state.creditAt) * this.perMs)
+    return Math.min(this.reserve, state.credit + Math.max(0, now - state.creditAt) * this.perMs)
   }
 
   /** Whether the owner may take a token from below the reserve line. */
@@ -163,7 +168,7 @@ export class TokenLedger<W> {
     this.level = Math.max(0, this.level - 1)
     let current = state
     if (current === undefined) {
-      current = { line: [], credit: this.burst, creditAt: now, passed: 0 }
+      current = { line: [], credit: this.reserve, creditAt: now, passed: 0 }
       this.owners.set(owner, current)
     }
     const credit = this.creditOf(current, now)
@@ -191,7 +196,7 @@ export class TokenLedger<W> {
     if (this.owners.size <= 2 * this.turns.length + 256 || this.at - this.sweptAt < 1000) return
     this.sweptAt = this.at
     for (const [owner, state] of this.owners)
-      if (state.line.length === 0 && this.creditOf(state, this.at) >= this.burst - EPSILON)
+      if (state.line.length === 0 && this.creditOf(state, this.at) >= this.reserve - EPSILON)
         this.owners.delete(owner)
   }
 }

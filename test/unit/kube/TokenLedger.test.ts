@@ -43,8 +43,8 @@ describe("TokenLedger", () => {
     // Alone it gets the whole burst at once: half of it free, half on its credit.
     expect(granted).toHaveLength(100)
     advance(4000)
-    // Then its credit's worth more (1 s), a pause while the reserve refills (1 s), and
-    // from there the full rate on what is above the reserve.
+    // Then a pause while the reserve refills (1 s), and from there the full rate on what
+    // is above the reserve.
     expect(countOf(granted, "ns/big")).toBe(250)
 
     request("ns/small", 30)
@@ -55,6 +55,15 @@ describe("TokenLedger", () => {
     advance(10_000)
     // The big one loses only the time the reserve takes to refill (30 tokens, 0.6 s).
     expect(countOf(granted, "ns/big")).toBeGreaterThanOrEqual(250 + 500 - 31)
+  })
+
+  it("has the reserve whole again for a StageSet that arrives just after a big one's burst", () => {
+    const { request, advance, granted } = setUp()
+    request("ns/big", 1000)
+    // B9 creates the small one once the big one's 150th object exists.
+    while (countOf(granted, "ns/big") < 150) advance(20)
+    request("ns/small", 40)
+    expect(countOf(granted, "ns/small")).toBe(40)
   })
 
   it("never hands out more than the burst plus the rate, whoever asks", () => {

@@ -30,8 +30,8 @@ describe("the fair token bucket", () => {
       const { requests, granted } = yield* setUp()
       yield* requests("ns/big", 1000)
       yield* settle
-      // The burst goes to the big one at once; then its credit's worth, a pause while the
-      // reserve refills, and 50 a second (TokenLedger.test.ts has the policy in detail).
+      // The burst goes to the big one at once; then a pause while the reserve refills, and
+      // 50 a second (TokenLedger.test.ts has the policy in detail).
       expect((yield* granted).length).toBe(100)
       yield* TestClock.adjust("4 seconds")
       expect((yield* granted).length).toBe(250)
