@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
-import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { describe, expect, it } from "@effect/vitest"
+import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { Deferred, Duration, Effect, Exit } from "effect"
 import { makeTransport } from "../../../layers/live/transport.ts"
 
