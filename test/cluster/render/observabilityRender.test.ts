@@ -22,11 +22,14 @@ import {
 
 const metricsSource = fileURLToPath(new URL("../../../src/controller/metrics.ts", import.meta.url))
 
-/** The metric families src/controller/metrics.ts declares, by Prometheus type. */
+/** The metric families src/controller/metrics.ts declares, by Prometheus type (as a Metric or, for
+ * families whose labelled keys are cached, as a MetricKey). */
 const declaredMetrics = (): Map<string, string> => {
   const declared = new Map<string, string>()
   const text = readFileSync(metricsSource, "utf8")
-  for (const [, kind, name] of text.matchAll(/Metric\.(counter|gauge|histogram)\(\s*"([^"]+)"/g))
+  for (const [, kind, name] of text.matchAll(
+    /(?:Metric|MetricKey)\.(counter|gauge|histogram)\(\s*"([^"]+)"/g,
+  ))
     declared.set(name!, kind!)
   return declared
 }
