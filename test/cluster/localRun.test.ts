@@ -6,7 +6,6 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Schedule } from "effect"
-import { freePorts } from "../controlplane/freePort.ts"
 import { isAlive, logTail, spawnSupervised } from "../controlplane/supervised.ts"
 
 const stagesetctl = fileURLToPath(new URL("../../bin/stagesetctl.js", import.meta.url))
@@ -22,7 +21,6 @@ describe("npm start (local run)", () => {
     () =>
       Effect.scoped(
         Effect.gen(function* () {
-          const [metrics, probes] = yield* Effect.promise(() => freePorts(2))
           const logFile = join(tmpdir(), `stageset-local-run-${process.pid}.log`)
           const proc = yield* Effect.acquireRelease(
             Effect.promise(() => {
@@ -33,8 +31,11 @@ describe("npm start (local run)", () => {
                 command: process.execPath,
                 args: [
                   startScript,
-                  `--metrics-bind-address=127.0.0.1:${metrics}`,
-                  `--health-probe-bind-address=127.0.0.1:${probes}`,
+                  // Ports the OS picks when the controller binds: ports chosen here beforehand
+                  // could be handed to the control plane this run boots first (a CI failure:
+                  // the metrics server's bind failed).
+                  "--metrics-bind-address=127.0.0.1:0",
+                  "--health-probe-bind-address=127.0.0.1:0",
                 ],
                 logFile,
                 graceSeconds: 20,
