@@ -80,7 +80,13 @@ describe("the controller process", () => {
               still ? Effect.fail(new Error("a2 still exists")) : Effect.void,
             ),
           )
-          expect(entryIds(yield* shardsOf(ns, "ss"), "one")).toEqual([`${ns}_a1__ConfigMap`])
+          // The record settles after the prune's delete, in a write of its own.
+          yield* eventually(
+            Effect.flatMap(shardsOf(ns, "ss"), (shards) =>
+              Effect.try(() => expect(entryIds(shards, "one")).toEqual([`${ns}_a1__ConfigMap`])),
+            ),
+            "20 seconds",
+          )
 
           // A reconcile on request (what `flux reconcile` / `stagesetctl reconcile` do) is handled
           // and acknowledged in status.

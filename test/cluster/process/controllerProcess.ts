@@ -7,7 +7,6 @@ import { Duration, Effect, Schedule, type Scope } from "effect"
 import { inject } from "vitest"
 import type { KubeClient } from "../../../src/kube/KubeClient.ts"
 import { statusOf } from "../../acceptance/harness/fixtures.ts"
-import { freePorts } from "../../controlplane/freePort.ts"
 import { isAlive, logTail, spawnSupervised } from "../../controlplane/supervised.ts"
 import { eventually, LiveKubeClient } from "../support.ts"
 
@@ -43,6 +42,35 @@ export interface ControllerProcess {
   readonly exitCode: () => number | undefined
 }
 
+/** The URL the process's log says an endpoint listens on (`<name> listening`, at info). */
+const listeningUrl = (log: string, name: string): string | undefined => {
+  const line = log.split("\n").find((l) => l.includes(`${name} listening`))
+  return line === undefined ? undefined : /http:\/\/127\.0\.0\.1:\d+/.exec(line)?.[0]
+}
+
+/**
+ * The metrics and probe URLs of a process started with port 0, once it logged both; a
+ * process that exits first (refused flags) gets URLs nothing answers on.
+ */
+const boundUrls = (logFile: string, pid: number) =>
+  Effect.promise(() => readFile(logFile, "utf8").catch(() => "")).pipe(
+    Effect.flatMap((log) => {
+      const metrics = listeningUrl(log, "metrics endpoint")
+      const health = listeningUrl(log, "health probes")
+      if (metrics !== undefined && health !== undefined) return Effect.succeed({ metrics, health })
+      if (!isAlive(pid)) return Effect.succeed({ metrics: CLOSED, health: CLOSED })
+      return Effect.fail("not listening yet" as const)
+    }),
+    Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("60 seconds"))),
+    Effect.catchAll(() =>
+      Effect.flatMap(
+        Effect.promise(() => logTail(logFile, 40)),
+        (tail) => Effect.dieMessage(`the controller did not listen within 60 s; its log:\n${tail}`),
+      ),
+    ),
+  )
+const CLOSED = "http://127.0.0.1:0"
+
 /**
  * Starts the controller binary exactly as the container does, under the harness
  * supervisor so it cannot outlive the test process. Stopped when the scope closes.
@@ -53,7 +81,6 @@ export const startController = (
   kubeconfig: string = inject("kubeconfig"),
 ): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
     // Unique per process: every test file re-imports this module in the same worker, so a
     // per-module counter repeats, and a second process would append to the first's log.
     const logFile = join(tmpdir(), `stageset-controller-${process.pid}-${randomUUID()}.log`)
@@ -65,8 +92,11 @@ export const startController = (
           args: [
             mainScript,
             `--kubeconfig=${kubeconfig}`,
-            `--metrics-bind-address=127.0.0.1:${metricsPort}`,
-            `--health-probe-bind-address=127.0.0.1:${healthPort}`,
+            // Ports the OS picks as the process binds (read back from its log below). Ports
+            // chosen here first could be taken before the child binds them (by a control
+            // plane another test file boots, or a connection's local port).
+            "--metrics-bind-address=127.0.0.1:0",
+            "--health-probe-bind-address=127.0.0.1:0",
             "--log-level=debug",
             ...args,
           ],
@@ -82,10 +112,11 @@ export const startController = (
       Effect.retry(Schedule.spaced("50 millis").pipe(Schedule.upTo("30 seconds"))),
       Effect.ignore,
     )
-    const healthUrl = `http://127.0.0.1:${healthPort}`
+    const bound = yield* boundUrls(logFile, proc.pid)
+    const healthUrl = bound.health
     return {
       pid: proc.pid,
-      metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
+      metricsUrl: `${bound.metrics}/metrics`,
       healthUrl,
       logFile,
       log: Effect.promise(() => readFile(logFile, "utf8").catch(() => "")),
