@@ -5,6 +5,7 @@ import type { BenchContext } from "./support/config.ts"
 import { objectNames, sourceConfigMap, stageSetObject } from "./support/manifests.ts"
 import { withNamespace } from "./support/namespaces.ts"
 import {
+  heapSnapshot,
   nodeBaseline,
   processRequests,
   readMemory,
@@ -75,6 +76,7 @@ export const b5ControllerRss = (
             ctx.progress(
               `B5 rep ${rep}/${ctx.reps}: all Ready in ${fmtMs(ms)}; RSS ${ready.rssMiB.toFixed(1)} MiB (idle ${idle.rssMiB.toFixed(1)}, peak ${ready.hwmMiB.toFixed(1)}, node baseline ${baseline.rssMiB.toFixed(1)})`,
             )
+            yield* heapSnapshot(proc.pid)
           }),
         ),
       )

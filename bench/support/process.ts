@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process"
-import { readFile, rm } from "node:fs/promises"
+import { readdir, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -89,6 +89,14 @@ export const startControllerProcess = (
             ...(process.env.BENCH_CPU_PROF === undefined
               ? []
               : ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]),
+            // BENCH_HEAP_SNAPSHOT=<dir>: SIGUSR2 writes a V8 heap snapshot there (B5 sends it
+            // once all are Ready and measured), for finding what the heap holds.
+            ...(process.env.BENCH_HEAP_SNAPSHOT === undefined
+              ? []
+              : [
+                  "--heapsnapshot-signal=SIGUSR2",
+                  `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOT}`,
+                ]),
             mainScript,
             `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,
@@ -155,6 +163,41 @@ export const readMemory = (pid: number): Effect.Effect<Memory> =>
       hwmMiB: kibField(status, "VmHWM") / 1024,
     })),
   )
+
+class SnapshotPending {
+  readonly _tag = "SnapshotPending"
+}
+
+/**
+ * With BENCH_HEAP_SNAPSHOT set, has the controller process write a V8 heap snapshot into
+ * that directory (SIGUSR2, see `startControllerProcess`) and waits until the file stops
+ * growing; without it, nothing. Taken after the measurements it is for: writing one
+ * costs the process memory and CPU of its own.
+ */
+export const heapSnapshot = (pid: number): Effect.Effect<void> => {
+  const dir = process.env.BENCH_HEAP_SNAPSHOT
+  if (dir === undefined) return Effect.void
+  const snapshots = Effect.promise(async () =>
+    (await readdir(dir)).filter((file) => file.endsWith(".heapsnapshot")),
+  )
+  return Effect.gen(function* () {
+    const before = new Set(yield* snapshots)
+    process.kill(pid, "SIGUSR2")
+    let lastSize = -1
+    const written = Effect.gen(function* () {
+      const file = (yield* snapshots).find((name) => !before.has(name))
+      const size =
+        file === undefined ? -1 : (yield* Effect.promise(() => stat(join(dir, file)))).size
+      const done = size > 0 && size === lastSize
+      lastSize = size
+      if (!done) return yield* Effect.fail(new SnapshotPending())
+    })
+    yield* written.pipe(
+      Effect.retry(Schedule.intersect(Schedule.spaced("2 seconds"), Schedule.recurs(90))),
+      Effect.orDie,
+    )
+  })
+}
 
 /** RSS of an idle `node -e` on the same Node binary: what any Node process costs. */
 export const nodeBaseline: Effect.Effect<Memory> = Effect.scoped(

@@ -55,12 +55,13 @@ export interface AppliedVersion {
 /** A member's fingerprint, as lowercase hex (16 characters). */
 export const fingerprint = (version: AppliedVersion): string =>
   // The first KEY_BYTES of the sha256, as hex; one-shot crypto.hash is ~4x cheaper than
-  // createHash plus a Buffer for one small input (B2: one per member and reconcile).
+  // createHash for one small input (B2: one per member and reconcile). Hex of the bytes,
+  // not a slice of the whole digest's hex: V8 would keep all 64 characters behind it.
   hash(
     "sha256",
     JSON.stringify([version.id, version.hash, version.uid, version.resourceVersion]),
-    "hex",
-  ).slice(0, 2 * KEY_BYTES)
+    "buffer",
+  ).toString("hex", 0, KEY_BYTES)
 
 /** murmur3's 32-bit finaliser: a cheap, non-linear mix (a XOR of keys does not keep it). */
 const mix = (x: number) => {

@@ -1,5 +1,8 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
 import { describe, expect, it } from "@effect/vitest"
 import { KubeConfig } from "@kubernetes/client-node/dist/config.js"
 import { Deferred, Duration, Effect, Exit } from "effect"
@@ -85,6 +88,40 @@ describe("the live transport", () => {
       // Past the deadline the answered request is still a success (its timer was cleared).
       yield* Effect.sleep("300 millis")
       expect(yield* transport.json({ method: "GET", path: "/api" })).toEqual(body)
+    }),
+  )
+
+  it.scopedLive("a finished request does not keep its caller's fiber, nor what it holds", () =>
+    Effect.gen(function* () {
+      const server = yield* serve((_req, res) => res.end("{}"))
+      const transport = yield* transportFor(server.url)
+      // Node's https.Agent keeps the request that opened a pooled socket for as long as
+      // the socket lives; here the test keeps every request itself, on plain http.
+      const requests: Array<unknown> = []
+      const keep = (message: unknown) => requests.push((message as { request: unknown }).request)
+      subscribe("http.client.request.start", keep)
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => unsubscribe("http.client.request.start", keep)),
+      )
+      // The caller's fiber ends holding a large result; nothing else refers to it.
+      let result: WeakRef<object> | undefined
+      const caller = Effect.gen(function* () {
+        yield* transport.json({ method: "GET", path: "/api" })
+        const large = { rows: Array.from({ length: 10_000 }, (_, i) => ({ i })) }
+        result = new WeakRef(large)
+        return large
+      })
+      yield* Effect.promise(() => Effect.runPromise(caller).then(() => undefined))
+      expect(requests).toHaveLength(1)
+      setFlagsFromString("--expose-gc")
+      const gc = runInNewContext("gc") as () => void
+      let collected = false
+      for (let attempt = 0; attempt < 10 && !collected; attempt++) {
+        yield* Effect.sleep("10 millis")
+        gc()
+        collected = result?.deref() === undefined
+      }
+      expect(collected).toBe(true)
     }),
   )
 })
