@@ -12,14 +12,21 @@ const root = fileURLToPath(new URL("../../", import.meta.url))
 const mainScript = `${root}dist/stageset-controller.mjs`
 
 /**
- * The image's `ENV NODE_OPTIONS` line (its V8 heap caps), so that the process measured
- * runs with the flags the container runs with, not with V8's defaults for this host.
+ * The `ENV` lines of the image's final stage (V8's heap caps, glibc's mmap threshold), so
+ * that the process measured runs with the settings the container runs with, not with the
+ * defaults of Node and glibc on this host. One `KEY=value` or `KEY="value"` per line.
  */
-const imageNodeOptions = async (): Promise<string> => {
+const imageEnv = async (): Promise<Record<string, string>> => {
   const dockerfile = await readFile(`${root}Dockerfile`, "utf8")
-  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile)
-  if (match?.[1] === undefined) throw new Error('the Dockerfile has no ENV NODE_OPTIONS="..." line')
-  return match[1]
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "))
+  const env: Record<string, string> = {}
+  for (const line of finalStage.split("\n").filter((l) => l.startsWith("ENV "))) {
+    const match = /^ENV ([A-Za-z_][A-Za-z0-9_]*)=(?:"([^"]*)"|(\S*))$/.exec(line)
+    if (match === null) throw new Error(`Dockerfile: cannot read ${JSON.stringify(line)}`)
+    env[match[1] as string] = match[2] ?? match[3] ?? ""
+  }
+  if (env.NODE_OPTIONS === undefined) throw new Error("the Dockerfile's image sets no NODE_OPTIONS")
+  return env
 }
 
 /**
@@ -75,7 +82,7 @@ export const startControllerProcess = (
 ): Effect.Effect<ControllerProcess, never, Scope.Scope> =>
   Effect.gen(function* () {
     yield* Effect.promise(ensureBundle)
-    const nodeOptions = yield* Effect.promise(imageNodeOptions)
+    const image = yield* Effect.promise(imageEnv)
     const [metricsPort, healthPort] = yield* Effect.promise(() => freePorts(2))
     const logFile = join(tmpdir(), `stageset-bench-controller-${process.pid}-${++started}.log`)
     const proc = yield* Effect.acquireRelease(
@@ -110,7 +117,7 @@ export const startControllerProcess = (
             ...args,
           ],
           logFile,
-          env: { ...process.env, NODE_OPTIONS: nodeOptions },
+          env: { ...process.env, ...image },
           graceSeconds: 10,
         }),
       ),
