@@ -3,7 +3,7 @@ import { readdir, readFile, rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Duration, Effect, Schedule, type Scope } from "effect"
+import { Data, Duration, Effect, Schedule, type Scope } from "effect"
 import { freePorts } from "../../test/controlplane/freePort.ts"
 import { logTail, spawnSupervised } from "../../test/controlplane/supervised.ts"
 
@@ -171,9 +171,8 @@ export const readMemory = (pid: number): Effect.Effect<Memory> =>
     })),
   )
 
-class SnapshotPending {
-  readonly _tag = "SnapshotPending"
-}
+/** The snapshot file is not there yet, or still growing. */
+class SnapshotPending extends Data.TaggedError("SnapshotPending")<{}> {}
 
 /**
  * With BENCH_HEAP_SNAPSHOT set, has the controller process write a V8 heap snapshot into
