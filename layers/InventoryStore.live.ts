@@ -75,6 +75,14 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
       Effect.catchTag("KubeNotFound", () => Effect.void),
     )
 
+  const checkListedStage = (ref: StageRef, listed: StageRecord | undefined) =>
+    Effect.gen(function* () {
+      // Shard 0's name may be held by another StageSet whose labels differ (names are not injective).
+      if (listed === undefined || !listed.shards.some((s) => s.index === 0))
+        yield* ensureNotForeign(ref, 0)
+      return listed ?? emptyRecord(ref.namespace, ref.stageSet, ref.stage)
+    })
+
   const readStage = (ref: StageRef) =>
     Effect.gen(function* () {
       const list = yield* kube.list(inventoryKind, {
@@ -82,11 +90,10 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
         labelSelector: `${LABEL_STAGE_SET}=${ref.stageSet},${LABEL_STAGE}=${ref.stage}`,
       })
       const records = groupByStage(ref.namespace, ref.stageSet, list.items)
-      const record = records.find((r) => r.stage === ref.stage)
-      // Shard 0's name may be held by another StageSet whose labels differ (names are not injective).
-      if (record === undefined || !record.shards.some((s) => s.index === 0))
-        yield* ensureNotForeign(ref, 0)
-      return record ?? emptyRecord(ref.namespace, ref.stageSet, ref.stage)
+      return yield* checkListedStage(
+        ref,
+        records.find((r) => r.stage === ref.stage),
+      )
     })
 
   const putShard = (
@@ -196,6 +203,7 @@ export const makeInventoryStore = (kube: KubeClientApi): InventoryStoreApi => {
 
   return {
     readStage,
+    checkListedStage,
     listStageSet: (namespace, stageSet) =>
       kube
         .list(inventoryKind, { namespace, labelSelector: `${LABEL_STAGE_SET}=${stageSet}` })

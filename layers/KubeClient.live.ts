@@ -14,7 +14,13 @@ import { type Discovery, makeDiscovery } from "./live/discovery.ts"
 import { type KubeConfigError, KubeConfigSource, loadKubeConfig } from "./live/loadKubeConfig.ts"
 import { collectionPath, objectPath, withQuery } from "./live/paths.ts"
 import { makeTransport, type Transport } from "./live/transport.ts"
-import { watchEvents, withTypeMeta } from "./live/watchEvents.ts"
+import {
+  METADATA_ACCEPT,
+  METADATA_LIST_ACCEPT,
+  metadataAs,
+  watchEvents,
+  withTypeMeta,
+} from "./live/watchEvents.ts"
 
 export interface KubeClientLiveConfig {
   readonly kubeconfig: KubeConfig
@@ -160,6 +166,7 @@ const makeApi = (
     Effect.gen(function* () {
       const info = yield* discovery.discover(kind.apiVersion, kind.kind)
       const path = collectionPath(info, options.namespace)
+      const shape = options.metadataOnly ? metadataAs : withTypeMeta
       const items: Array<KubeObject> = []
       let resourceVersion = ""
       let token: string | undefined
@@ -172,13 +179,14 @@ const makeApi = (
             limit: String(pageSize),
             continue: token,
           }),
+          ...(options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
         })
         const metadata =
           Predicate.isRecord(page) && Predicate.isRecord(page.metadata) ? page.metadata : {}
         for (const item of Predicate.isRecord(page) && Array.isArray(page.items)
           ? page.items
           : []) {
-          const object = withTypeMeta(item, kind.apiVersion, info.kind)
+          const object = shape(item, kind.apiVersion, info.kind)
           if (object !== undefined) items.push(object)
         }
         // Every page is served from the snapshot of the first one; its version is the list's.
@@ -232,11 +240,14 @@ const makeApi = (
             fieldSelector: options.fieldSelector,
           }),
           idleTimeout: Duration.seconds(timeoutSeconds + 60),
+          ...(options.metadataOnly ? { accept: METADATA_ACCEPT } : {}),
         })
-        return watchEvents(response, `WATCH ${path}`, {
-          apiVersion: kind.apiVersion,
-          kind: info.kind,
-        })
+        return watchEvents(
+          response,
+          `WATCH ${path}`,
+          { apiVersion: kind.apiVersion, kind: info.kind },
+          options.metadataOnly,
+        )
       }),
     )
 

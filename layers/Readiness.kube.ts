@@ -91,7 +91,7 @@ const timeoutError = (tracker: Tracker, timeout: Duration.Duration): VerifyTimeo
 
 export const makeReadinessKube = (options: ReadinessKubeOptions = {}) =>
   Readiness.of({
-    waitReady: (keys, timeout, known, judge) =>
+    waitReady: (keys, timeout, known, judge, onWait) =>
       Effect.flatMap(ActingClient, (kube) =>
         waitReady(
           kube,
@@ -100,6 +100,7 @@ export const makeReadinessKube = (options: ReadinessKubeOptions = {}) =>
           Duration.decode(timeout),
           known ?? [],
           judge ?? computeStatus,
+          onWait ?? Effect.void,
         ),
       ),
   })
@@ -111,6 +112,7 @@ const waitReady = (
   timeout: Duration.Duration,
   known: ReadonlyArray<KubeObject>,
   judge: ReadinessJudge,
+  onWait: Effect.Effect<void>,
 ): Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError> => {
   const tracker = new Tracker(keys)
   const knownById = new Map<string, KubeObject>()
@@ -159,6 +161,7 @@ const waitReady = (
     yield* Effect.forEach(unknown, check, { concurrency, discard: true })
     if (yield* Deferred.isDone(done)) return yield* Deferred.await(done)
     if (tracker.allCurrent) return tracker.result()
+    yield* onWait
 
     // Watch each group that still has something to wait for; events for its other members count too.
     const groups = new Map<string, Array<ObjectKey>>()

@@ -104,6 +104,9 @@ export const startControllerProcess = (
                   "--heapsnapshot-signal=SIGUSR2",
                   `--diagnostic-dir=${process.env.BENCH_HEAP_SNAPSHOT}`,
                 ]),
+            ...(process.env.BENCH_NODE_ARGS === undefined
+              ? []
+              : process.env.BENCH_NODE_ARGS.split(" ")),
             mainScript,
             `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,

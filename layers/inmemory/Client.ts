@@ -6,7 +6,7 @@ import { type Core, performWrite, type WriteRequest } from "./Core.ts"
 import { deleteObject } from "./DeleteOp.ts"
 import { type Call, isDenied, rbacVerb, takeFault } from "./Faults.ts"
 import type { WriteVerb } from "./InMemoryDriver.ts"
-import { getObject, listObjects, select } from "./ReadOps.ts"
+import { getObject, listObjects, metadataView, select } from "./ReadOps.ts"
 import { present } from "./Resolve.ts"
 import { findServed, preferredInfos, toResourceInfo } from "./ResourceTable.ts"
 import { runOp } from "./runOp.ts"
@@ -169,6 +169,12 @@ export const makeClient = (core: Core, identity: string): KubeClientApi => {
             Effect.map((selection) => watchChanges(core, selection, options.resourceVersion)),
           ),
         ),
+      ).pipe((events) =>
+        options.metadataOnly
+          ? Stream.map(events, (event) =>
+              event.type === "BOOKMARK" ? event : { ...event, object: metadataView(event.object) },
+            )
+          : events,
       ),
     discover: (apiVersion, kind) =>
       guarded(

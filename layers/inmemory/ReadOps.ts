@@ -69,6 +69,16 @@ export const selectObjects = (store: Store, selection: Selection): ReadonlyArray
     .filter((object) => selects(selection, object))
     .sort(byLocation)
 
+/**
+ * What a metadata-only list or watch returns of an object (the server's
+ * PartialObjectMetadata): its type, as presented, and its whole `metadata`.
+ */
+export const metadataView = (object: KubeObject): KubeObject => ({
+  apiVersion: object.apiVersion,
+  kind: object.kind,
+  metadata: object.metadata,
+})
+
 export const listObjects = (
   store: Store,
   kind: { readonly apiVersion: string; readonly kind: string },
@@ -76,9 +86,10 @@ export const listObjects = (
 ): ObjectList => {
   const selection = select(store, kind, options, "GET")
   return {
-    items: selectObjects(store, selection).map((object) =>
-      present(object, selection.target.apiVersion),
-    ),
+    items: selectObjects(store, selection).map((object) => {
+      const presented = present(object, selection.target.apiVersion)
+      return options?.metadataOnly ? metadataView(presented) : presented
+    }),
     resourceVersion: String(store.rv),
   }
 }

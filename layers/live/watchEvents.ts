@@ -19,10 +19,31 @@ export const withTypeMeta = (
   } as KubeObject
 }
 
+/**
+ * An item of a metadata-only list or watch (`as=PartialObjectMetadata`) as an object of the
+ * kind asked for: the server types it `meta.k8s.io/v1 PartialObjectMetadata`.
+ */
+export const metadataAs = (
+  value: unknown,
+  apiVersion: string,
+  kind: string,
+): KubeObject | undefined =>
+  Predicate.isRecord(value) && Predicate.isRecord(value.metadata)
+    ? ({ apiVersion, kind, metadata: value.metadata } as unknown as KubeObject)
+    : undefined
+
+/** `Accept` of a metadata-only list, and of a metadata-only watch (whose events carry one object). */
+export const METADATA_LIST_ACCEPT =
+  "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1"
+export const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+
+type Shape = (value: unknown, apiVersion: string, kind: string) => KubeObject | undefined
+
 const decodeEvent = (
   line: string,
   request: string,
   typeMeta: { readonly apiVersion: string; readonly kind: string },
+  shape: Shape,
 ): Effect.Effect<Option.Option<WatchEvent>, KubeError> => {
   const malformed = () =>
     new KubeTransport({ message: `malformed watch event: ${line.slice(0, 200)}`, request })
@@ -49,7 +70,7 @@ const decodeEvent = (
           : Effect.fail(malformed())
       }
       if (type === "ADDED" || type === "MODIFIED" || type === "DELETED") {
-        const object = withTypeMeta(event.object, typeMeta.apiVersion, typeMeta.kind)
+        const object = shape(event.object, typeMeta.apiVersion, typeMeta.kind)
         return object === undefined
           ? Effect.fail(malformed())
           : Effect.succeed(Option.some<WatchEvent>({ type, object }))
@@ -65,6 +86,7 @@ export const watchEvents = (
   response: IncomingMessage,
   request: string,
   typeMeta: { readonly apiVersion: string; readonly kind: string },
+  metadataOnly = false,
 ): Stream.Stream<WatchEvent, KubeError> =>
   // Pull-based with backpressure, and destroys the response when the stream ends or is
   // interrupted (Stream.fromAsyncIterable would wait for the next chunk before it lets go).
@@ -79,6 +101,8 @@ export const watchEvents = (
     Stream.decodeText(),
     Stream.splitLines,
     Stream.filter((line) => line.trim() !== ""),
-    Stream.mapEffect((line) => decodeEvent(line, request, typeMeta)),
+    Stream.mapEffect((line) =>
+      decodeEvent(line, request, typeMeta, metadataOnly ? metadataAs : withTypeMeta),
+    ),
     Stream.filterMap((event) => event),
   )

@@ -161,6 +161,9 @@ export const runController = Effect.scoped(
       namespaces,
       labelSelector: LABEL_STAGE_SET,
       transform: metadataOnly,
+      // A shard's entries (up to the shard cap) are not read here: every shard write would
+      // otherwise come back as a watch event of the whole shard.
+      metadataOnly: true,
     })
     yield* runInformer(inventories, (event) => {
       const owner = event.object.metadata.labels?.[LABEL_STAGE_SET]

@@ -20,6 +20,12 @@ export interface InformerOptions {
    * `metadata.name`, `namespace` and `resourceVersion`, which the cache is built on.
    */
   readonly transform?: (object: KubeObject) => KubeObject
+  /**
+   * List and watch only the objects' metadata (`ListOptions.metadataOnly`), for informers
+   * whose handlers and transform read nothing else: the server then sends no data, spec or
+   * status to parse and drop (a source Secret's data never reaches the process).
+   */
+  readonly metadataOnly?: boolean
 }
 
 /** A cache of one kind kept current by list+watch, and the stream of its changes. */
@@ -170,6 +176,7 @@ export const makeInformer = (
         const listOptions: ListOptions = {
           ...(namespace === undefined ? {} : { namespace }),
           ...(options.labelSelector === undefined ? {} : { labelSelector: options.labelSelector }),
+          ...(options.metadataOnly ? { metadataOnly: true } : {}),
         }
         // Streams have no annotateLogs: every log of this session goes through here.
         const annotated = Effect.annotateLogs({

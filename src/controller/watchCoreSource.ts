@@ -5,7 +5,8 @@ import { logSourceKindNotWatched, mayListAndWatch } from "./mayListAndWatch.ts"
 
 /**
  * Watches ConfigMaps or Secrets for enqueueing the StageSets that read them, if the
- * controller may list and watch them; only their identity is cached, never their data.
+ * controller may list and watch them; only their metadata is listed and watched (a Secret's
+ * data never reaches the process this way) and only their identity is cached.
  */
 export const watchCoreSource = (
   kind: "ConfigMap" | "Secret",
@@ -15,6 +16,10 @@ export const watchCoreSource = (
   Effect.gen(function* () {
     const source = { apiVersion: "v1", kind }
     if (!(yield* mayListAndWatch(source, namespaces))) return yield* logSourceKindNotWatched(source)
-    const informer = yield* makeInformer(source, { namespaces, transform: identityOnly })
+    const informer = yield* makeInformer(source, {
+      namespaces,
+      transform: identityOnly,
+      metadataOnly: true,
+    })
     yield* Stream.runForEach(informer.events, handle)
   })

@@ -12,8 +12,20 @@ export interface StageRef {
 
 /** Persists StageInventory shards. All writes are minimal and ordered so invariant A holds between them. */
 export interface InventoryStoreApi {
-  /** Reads one stage's shards; an empty record (no shards) when none exist. */
+  /**
+   * Reads one stage's shards; an empty record (no shards) when none exist. Fails with
+   * InventoryCollision when shard 0's name is another StageSet's.
+   */
   readonly readStage: (ref: StageRef) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
+  /**
+   * `readStage` for a stage whose shards a `listStageSet` of the same run returned
+   * (`listed`; undefined when it had none): the same record and the same check of shard 0's
+   * name, without listing again.
+   */
+  readonly checkListedStage: (
+    ref: StageRef,
+    listed: StageRecord | undefined,
+  ) => Effect.Effect<StageRecord, KubeError | InventoryCollision>
   /** Every stage record of one StageSet, found by the `stages.metio.wtf/stage-set` label. */
   readonly listStageSet: (
     namespace: string,

@@ -8,6 +8,12 @@ export interface ListOptions {
   readonly namespace?: string
   readonly labelSelector?: string
   readonly fieldSelector?: string
+  /**
+   * Only each object's type and `metadata` (the API server's PartialObjectMetadata, typed as
+   * the listed kind): for callers that need no more, so neither spec, data nor status
+   * crosses the wire, like client-go's metadata informers.
+   */
+  readonly metadataOnly?: boolean
 }
 
 export interface WatchOptions extends ListOptions {

@@ -39,12 +39,16 @@ export class Readiness extends Context.Tag("stageset/Readiness")<
      * through the watch like any other update.
      *
      * `judge` replaces kstatus for the objects it is asked about (readyChecks.exprs).
+     *
+     * `onWait` runs once, after the first look and before any waiting, only if something is
+     * not ready yet (the walk reports the stage as Verifying then, and not otherwise).
      */
     readonly waitReady: (
       keys: ReadonlyArray<ObjectKey>,
       timeout: Duration.DurationInput,
       known?: ReadonlyArray<KubeObject>,
       judge?: ReadinessJudge,
+      onWait?: Effect.Effect<void>,
     ) => Effect.Effect<ReadyResult, VerifyTimeout | VerifyFailed | KubeError, ActingClient>
   }
 >() {}

@@ -68,8 +68,8 @@ const repairShards = (view: StageSetView, records: Map<string, StageRecord>) =>
 /**
  * Everything a run decides from, before its first write (semantics.md section 1, steps
  * 3-4): every stage rendered at a pinned revision, and the stored records. One LIST for
- * every stored stage; `readStage` (with its shard-name collision check) only for a stage
- * whose shard 0 is not ours yet.
+ * every stored stage, and the shard-name collision check for a stage whose shard 0 is not
+ * ours yet.
  */
 export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView) {
   const store = yield* InventoryStore
@@ -83,16 +83,14 @@ export const prepareRun = Effect.fn("prepareRun")(function* (view: StageSetView)
   const stored = yield* store.listStageSet(view.namespace, view.name)
   const records = new Map<string, StageRecord>()
   for (const r of rendered) {
-    const found = stored.find((s) => s.stage === r.stage.name)
+    const ref = { namespace: view.namespace, stageSet: view.name, stage: r.stage.name }
+    // The LIST above selected every shard a LIST of this stage's label would.
     records.set(
       r.stage.name,
-      found?.shards.some((s) => s.index === 0)
-        ? found
-        : yield* store.readStage({
-            namespace: view.namespace,
-            stageSet: view.name,
-            stage: r.stage.name,
-          }),
+      yield* store.checkListedStage(
+        ref,
+        stored.find((s) => s.stage === r.stage.name),
+      ),
     )
   }
   const names = new Set(rendered.map((r) => r.stage.name))

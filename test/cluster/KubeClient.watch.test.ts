@@ -52,6 +52,61 @@ layer(LiveKubeClient, { excludeTestServices: true })("KubeClient live: watch", (
     }),
   )
 
+  it.scoped("metadataOnly: the server sends each object's metadata only, typed as the kind", () =>
+    Effect.gen(function* () {
+      const kube = yield* KubeClient
+      const ns = yield* testNamespace("watch-meta")
+      const secrets = { apiVersion: "v1", kind: "Secret" }
+      yield* kube.create({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "listed", namespace: ns, labels: { tier: "a" } },
+        stringData: { token: "listed-secret-value" },
+      })
+      const listed = yield* kube.list(secrets, { namespace: ns, metadataOnly: true })
+      expect(listed.items.map((o) => [o.apiVersion, o.kind, o.metadata.name])).toEqual([
+        ["v1", "Secret", "listed"],
+      ])
+      expect(Object.keys(listed.items[0]!).sort()).toEqual(["apiVersion", "kind", "metadata"])
+      expect(listed.items[0]!.metadata.labels).toEqual({ tier: "a" })
+      const events = yield* kube
+        .watch(secrets, {
+          namespace: ns,
+          resourceVersion: listed.resourceVersion,
+          metadataOnly: true,
+        })
+        .pipe(
+          Stream.filter((e) => e.type !== "BOOKMARK"),
+          Stream.take(2),
+          Stream.runCollect,
+          Effect.fork,
+        )
+      const created = yield* kube.create({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: { name: "watched", namespace: ns },
+        stringData: { token: "watched-secret-value" },
+      })
+      yield* kube.update({ ...created, metadata: { ...created.metadata, labels: { v: "2" } } })
+      const seen = Chunk.toReadonlyArray(
+        yield* Fiber.join(events).pipe(Effect.timeout(Duration.seconds(30))),
+      )
+      expect(
+        seen.map((e) => [
+          e.type,
+          e.object.apiVersion,
+          e.object.kind,
+          e.object.metadata.name,
+          e.object.metadata.labels,
+        ]),
+      ).toEqual([
+        ["ADDED", "v1", "Secret", "watched", undefined],
+        ["MODIFIED", "v1", "Secret", "watched", { v: "2" }],
+      ])
+      expect(JSON.stringify([...listed.items, ...seen])).not.toMatch(/secret-value|c2VjcmV0/)
+    }),
+  )
+
   it.scoped("a label selector narrows the events", () =>
     Effect.gen(function* () {
       const kube = yield* KubeClient

@@ -12,11 +12,13 @@ export const memberCount = (record: StageRecord, fallback: number) =>
 
 /**
  * Each current stage's `status.stages[]` entry as the run moves it along. `set` reports the
- * change at once (a phase the user should see); `note` keeps it for the next report.
+ * change at once (a phase the user should see); `note` keeps it for the next report, and
+ * `flush` reports what was noted.
  */
 export interface StageProgress {
   readonly set: (i: number, patch: Partial<StageStatus>) => Effect.Effect<void>
   readonly note: (i: number, patch: Partial<StageStatus>) => void
+  readonly flush: Effect.Effect<void>
   readonly stages: () => ReadonlyArray<StageStatus>
 }
 
@@ -50,13 +52,15 @@ export const makeStageProgress = (
   const note = (i: number, patch: Partial<StageStatus>) => {
     stages[i] = { ...stages[i]!, ...patch }
   }
+  const flush = Effect.suspend(() => report([...stages]))
   return {
     note,
+    flush,
     set: (i, patch) =>
-      Effect.suspend(() => {
-        note(i, patch)
-        return report([...stages])
-      }),
+      Effect.zipRight(
+        Effect.sync(() => note(i, patch)),
+        flush,
+      ),
     stages: () => stages,
   }
 }

@@ -53,6 +53,8 @@ export const verifyStage = Effect.fn("verifyStage")(function* (
   rendered: RenderedStage,
   /** Live objects from the apply step: their status needs no GET. */
   known: ReadonlyArray<KubeObject> = [],
+  /** Runs once before the wait, if the objects are not all ready at first look. */
+  onWait: Effect.Effect<void> = Effect.void,
 ) {
   const config = yield* ReconcileConfig
   const readiness = yield* Readiness
@@ -71,6 +73,7 @@ export const verifyStage = Effect.fn("verifyStage")(function* (
       stageTimeout(stageSet, rendered, config.defaultTimeout),
       known,
       judgeOf(rendered, disableWait),
+      onWait,
     )
     .pipe(
       Effect.catchTag("VerifyTimeout", (timedOut) =>

@@ -67,13 +67,15 @@ export const walkStages = Effect.fn("walkStages")(function* (
         listings.set(name, result.listings)
         fingerprints.set(name, result.fingerprints)
         applied += result.applied
-        yield* progress.set(i, {
+        // Reported only if the stage has to wait: a stage whose objects are all ready in
+        // the apply responses goes from Applying to Ready (one status write fewer per stage).
+        progress.note(i, {
           phase: "Verifying",
           appliedRevision: stage.revision,
           entriesCount: memberCount(record, stage.members.length),
           shards: record.shards.length,
         })
-        yield* verifyStage(stageSet, stage, result.live)
+        yield* verifyStage(stageSet, stage, result.live, progress.flush)
       }).pipe(
         // Everything on the stage's behalf (label lookups, applies, readiness) as its
         // identity; the inventory and status writes use the controller's own services.

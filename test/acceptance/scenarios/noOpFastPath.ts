@@ -116,6 +116,37 @@ export const noOpFastPath = (env: AcceptanceEnv) =>
       ),
     )
 
+    it.live(
+      "from cold, a stage ready at once: one inventory LIST, Applying then Ready in two status writes",
+      () =>
+        run(
+          Effect.gen(function* () {
+            const ns = uniqueName("cold")
+            yield* createNamespace(ns)
+            yield* setSource(ns, "src", { "x.yaml": yamlOf([configMap("a"), configMap("b")]) })
+            yield* setStageSet(ns, "ss", [{ name: "only", source: "src" }])
+            const recorder = yield* Recorder
+            yield* recorder.clear
+            expect((yield* reconcile(ns, "ss")).outcome).toEqual(ready)
+            const statuses = (yield* recorder.writes).filter((w) => w.verb === "updateStatus")
+            const phases = statuses.map((w) => {
+              const status = w.status as { stages?: ReadonlyArray<{ phase?: string }> }
+              return status.stages?.map((s) => s.phase).join(",")
+            })
+            // ConfigMaps are ready in the apply answers: no Verifying write for the stage.
+            expect(phases).toEqual(["Applying", "Ready"])
+            const reads = (yield* recorder.reads).map((r) => `${r.verb} ${r.kind}`)
+            // The StageSet's inventory is listed once (not once more for its new stage).
+            expect(reads.filter((r) => r === "list StageInventory")).toEqual([
+              "list StageInventory",
+            ])
+            expect((yield* statusOf(ns, "ss"))?.stages).toMatchObject([
+              { name: "only", phase: "Ready", entriesCount: 2 },
+            ])
+          }),
+        ),
+    )
+
     it.live("a no-op reconcile reads each kind once per namespace, whatever the size", () =>
       run(
         Effect.gen(function* () {

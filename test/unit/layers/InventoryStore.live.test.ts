@@ -137,7 +137,28 @@ describe("InventoryStore over the in-memory API", () => {
         const error = yield* Effect.flip(store.readStage(second))
         expect(error._tag).toBe("InventoryCollision")
         expect(error.message).toContain("belongs to StageSet a-b")
+        // The same check on a stage its StageSet's LIST found no shard of.
+        const listed = yield* store.listStageSet("app", "a")
+        expect(listed).toEqual([])
+        const again = yield* Effect.flip(store.checkListedStage(second, undefined))
+        expect(again._tag).toBe("InventoryCollision")
       }).pipe(Effect.provide(layer)),
+  )
+
+  it.effect("checkListedStage: a listed stage's record as readStage reads it, without a LIST", () =>
+    Effect.gen(function* () {
+      const store = yield* InventoryStore
+      const driver = yield* InMemoryDriver
+      yield* store.writeStage(yield* store.readStage(ref), desired(3), 10)
+      const [listed] = yield* store.listStageSet("app", "ss")
+      const before = (yield* driver.requestLog).length
+      expect(yield* store.checkListedStage(ref, listed)).toEqual(yield* store.readStage(ref))
+      const requests = (yield* driver.requestLog).slice(before).map((r) => r.verb)
+      // readStage LISTs; checkListedStage of a record holding shard 0 sends nothing.
+      expect(requests).toEqual(["list"])
+      const fresh = { ...ref, stage: "new" }
+      expect((yield* store.checkListedStage(fresh, undefined)).shards).toEqual([])
+    }).pipe(Effect.provide(layer)),
   )
 
   it.effect(

@@ -34,6 +34,46 @@ const setup = Effect.gen(function* () {
 })
 
 describe("in-memory KubeClient: watch", () => {
+  it.effect(
+    "metadataOnly: a list and a watch carry each object's type and metadata, not its data",
+    () =>
+      Effect.gen(function* () {
+        const { client, driver } = yield* setup
+        yield* client.create(configMap("listed", { tier: "a" }, { secret: "listed-data" }))
+        const listed = yield* client.list(cmKind, { namespace: "apps", metadataOnly: true })
+        expect(listed.items).toEqual([
+          expect.objectContaining({ apiVersion: "v1", kind: "ConfigMap" }),
+        ])
+        expect(Object.keys(listed.items[0]!).sort()).toEqual(["apiVersion", "kind", "metadata"])
+        expect(listed.items[0]!.metadata).toMatchObject({ name: "listed", labels: { tier: "a" } })
+        expect(listed.items[0]!.metadata.uid).toEqual(expect.any(String))
+        const fiber = yield* client
+          .watch(cmKind, {
+            namespace: "apps",
+            resourceVersion: listed.resourceVersion,
+            metadataOnly: true,
+          })
+          .pipe(Stream.take(1), Stream.runCollect, Effect.fork)
+        yield* watching(driver, 1)
+        yield* client.create(configMap("watched", {}, { secret: "watched-data" }))
+        const [event] = Chunk.toReadonlyArray(yield* Fiber.join(fiber))
+        expect(event?.type).toBe("ADDED")
+        if (event?.type !== "ADDED") return
+        expect(event.object).toEqual({
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: expect.objectContaining({ name: "watched", namespace: "apps" }),
+        })
+        expect(JSON.stringify(event.object)).not.toContain("watched-data")
+        // Without the option a list carries whole objects.
+        const whole = yield* client.list(cmKind, { namespace: "apps" })
+        expect(whole.items.map((o) => o.data)).toEqual([
+          { secret: "listed-data" },
+          { secret: "watched-data" },
+        ])
+      }),
+  )
+
   it.effect("replays history after the resourceVersion, then streams live events", () =>
     Effect.gen(function* () {
       const { client, driver } = yield* setup

@@ -94,6 +94,31 @@ describe("Readiness over the KubeClient", () => {
     }).pipe(Effect.provide(TestLayer)),
   )
 
+  it.effect("onWait runs once, only when something is not ready at the first look", () =>
+    Effect.gen(function* () {
+      const web = deployment("web")
+      yield* create(web)
+      yield* setStatus(web, rolledOut(2))
+      let waits = 0
+      const onWait = Effect.sync(() => {
+        waits++
+      })
+      yield* (yield* Readiness).waitReady([keyOf(web)], "1 minute", [], undefined, onWait)
+      expect(waits).toBe(0)
+      yield* setStatus(web, rollingOut(2, 0))
+      const waiting = yield* Effect.fork(
+        (yield* Readiness).waitReady([keyOf(web)], "5 minutes", [], undefined, onWait),
+      )
+      yield* settle
+      expect(waits).toBe(1)
+      yield* setStatus(web, rollingOut(2, 1))
+      yield* settle
+      yield* setStatus(web, rolledOut(2))
+      yield* Fiber.join(waiting)
+      expect(waits).toBe(1)
+    }).pipe(Effect.provide(TestLayer)),
+  )
+
   it.effect("an empty list is ready", () =>
     Effect.gen(function* () {
       expect((yield* (yield* Readiness).waitReady([], "1 second")).objects).toEqual([])
