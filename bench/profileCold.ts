@@ -4,19 +4,22 @@
  * against the bare loop applying the same K x M objects in batches of M. For finding what
  * a StageSet costs besides its objects' PATCHes.
  *
- *   node bench/profileCold.ts [--kubeconfig <path>] [--stagesets 100] [--objects 25] [--prof <dir>]
+ *   node bench/profileCold.ts [--kubeconfig <path>] [--stagesets 100] [--objects 25] [--prof <dir>] [--spans]
  *
  * Without --kubeconfig it starts a local control plane. No qps limit (as B6's "no qps
  * limit" rows). Prints this process's CPU per StageSet and per object for both, and the
  * controller's requests per StageSet by verb and kind; with --prof writes
- * cold-<time>.cpuprofile (the controller's reconciles only) into <dir>.
+ * cold-<time>.cpuprofile (the controller's reconciles only) into <dir>. With --spans, the
+ * process's CPU over each span of the reconciles (Effect.fn phases: prepareRun, applyStage,
+ * verifyStage, settleStage, ...), summed per name; concurrent spans of one name (applyObject)
+ * overlap, so their sum can exceed the whole.
  */
 import { mkdirSync, writeFileSync } from "node:fs"
 import { Session } from "node:inspector/promises"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { NodeRuntime } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, type Tracer } from "effect"
 import { acquireCluster, rawKubeClient } from "./support/cluster.ts"
 import type { BenchContext } from "./support/config.ts"
 import {
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     stagesets: { type: "string", default: "100" },
     objects: { type: "string", default: "25" },
     prof: { type: "string" },
+    spans: { type: "boolean", default: false },
   },
 })
 const stageSets = Number(values.stagesets)
@@ -44,6 +48,26 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since)
   return (used.user + used.system) / 1000
 }
+
+/** Wraps a tracer so every span it makes adds the process's CPU over its life to `cpuByName`. */
+const cpuTracer = (
+  inner: Tracer.Tracer,
+  cpuByName: Map<string, [number, number]>,
+): Tracer.Tracer => ({
+  ...inner,
+  span: (name, ...rest) => {
+    const span = inner.span(name, ...rest)
+    const since = process.cpuUsage()
+    const end = span.end.bind(span)
+    return Object.assign(span, {
+      end: (endTime: bigint, exit: Parameters<Tracer.Span["end"]>[1]) => {
+        const [count, ms] = cpuByName.get(name) ?? [0, 0]
+        cpuByName.set(name, [count + 1, ms + cpuMs(since)])
+        end(endTime, exit)
+      },
+    })
+  },
+})
 
 const program = Effect.gen(function* () {
   const cluster = yield* acquireCluster(values.kubeconfig)
@@ -87,9 +111,13 @@ const program = Effect.gen(function* () {
       }
       const since = process.cpuUsage()
       const requests = new Map<string, number>()
+      const cpuBySpan = new Map<string, [number, number]>()
+      const traced = values.spans
+        ? Effect.withTracer(cpuTracer(yield* Effect.tracer, cpuBySpan))
+        : <A, E, R>(effect: Effect.Effect<A, E, R>) => effect
       let total = 0
       for (const s of names) {
-        const { counts } = yield* controller.reconcile(ns, s)
+        const { counts } = yield* traced(controller.reconcile(ns, s))
         total += counts?.requests ?? 0
         for (const [key, n] of Object.entries(counts?.byVerbKind ?? {}))
           requests.set(key, (requests.get(key) ?? 0) + n)
@@ -112,6 +140,13 @@ const program = Effect.gen(function* () {
       console.log(`requests per StageSet: ${(total / stageSets).toFixed(2)}`)
       for (const [key, n] of [...requests].sort((a, b) => b[1] - a[1]))
         console.log(`  ${(n / stageSets).toFixed(2)}  ${key}`)
+      if (values.spans) {
+        console.log("CPU-ms per StageSet over each span (count per StageSet):")
+        for (const [name, [count, ms]] of [...cpuBySpan].sort((a, b) => b[1][1] - a[1][1]))
+          console.log(
+            `  ${(ms / stageSets).toFixed(2).padStart(7)}  ${name} (${(count / stageSets).toFixed(1)})`,
+          )
+      }
     }),
   )
 })
