@@ -30,6 +30,15 @@ const imageEnv = async (): Promise<Record<string, string>> => {
 }
 
 /**
+ * BENCH_IMAGE_ENV_DROP=NAME[,NAME]: start the controller without these of the image's ENV
+ * (e.g. MALLOC_MMAP_THRESHOLD_), to measure what each costs.
+ */
+const withoutDropped = (image: Record<string, string>) => {
+  const drop = new Set((process.env.BENCH_IMAGE_ENV_DROP ?? "").split(","))
+  return Object.fromEntries(Object.entries(image).filter(([name]) => !drop.has(name)))
+}
+
+/**
  * Runs `npm run build` (hack/build.ts) once per harness run, so the controller process
  * measured is the image's and stagesetctl runs from its bundle.
  */
@@ -106,7 +115,7 @@ export const startControllerProcess = (
                 ]),
             ...(process.env.BENCH_NODE_ARGS === undefined
               ? []
-              : process.env.BENCH_NODE_ARGS.split(" ")),
+              : process.env.BENCH_NODE_ARGS.split(" ").filter((arg) => arg !== "")),
             mainScript,
             `--kubeconfig=${kubeconfig}`,
             `--metrics-bind-address=127.0.0.1:${metricsPort}`,
@@ -120,7 +129,7 @@ export const startControllerProcess = (
             ...args,
           ],
           logFile,
-          env: { ...process.env, ...image },
+          env: { ...process.env, ...withoutDropped(image) },
           graceSeconds: 10,
         }),
       ),
