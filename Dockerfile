@@ -38,13 +38,15 @@ ENV NODE_ENV=production
 # of 2 x 64 MiB and an old one left to grow to 4x the live data between collections. The
 # controller's live heap is 27 MiB idle and 47 MiB after 20 000 objects (B5), so most of
 # the RSS was garbage V8 kept: B5 measured 549.5 MiB at all Ready without these caps.
-# 320 MiB of old space plus Node's own ~150 MiB stays under the chart's 512Mi limit;
-# change both together (values.yaml). The semi-space is capped at 16 MiB (young generation
-# up to 48 MiB), not left to V8: with the old space capped, V8 would size it at ~4 MiB, and
-# a burst of applies then spends ~15 % more CPU collecting (B6 from cold, no qps limit,
-# alternated runs: 2.05-2.36 CPU-ms per object at 16 MiB against 2.46-2.62 at 4), while at
-# the default qps the young generation stays small (B5 at 20 000 objects: 186.3 MiB at 16
-# MiB, 184.7 at 4); at the peak of a burst it holds ~18 MiB more (166-168 vs 142-150 MiB).
+# 320 MiB of old space, up to 48 MiB of young generation and Node's memory outside the heap
+# (under 140 MiB: B5's whole RSS is 186 MiB at a 47 MiB live heap) stay under the chart's
+# 512Mi limit; change both together (values.yaml).
+# The semi-space is capped at 16 MiB, not left to V8: with the old space capped, V8 would
+# size it at ~4 MiB, and a burst of applies then spends ~15 % more CPU collecting (B6 from
+# cold, no qps limit, alternated runs: 2.05-2.40 CPU-ms per object at 16 MiB against
+# 2.46-2.62 at 4), while at the default qps the young generation stays small (B5 at 20 000
+# objects: 186.3 MiB at 16 MiB, 184.7 at 4); at the peak of a burst it holds ~18 MiB more
+# (166-168 vs 142-150 MiB).
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=320"
 # glibc hands memory of 32 KiB or more straight back to the kernel when it is freed (a fixed
 # mmap threshold, instead of one that rises to 32 MiB). V8 parses the 6 MB bundle at start-up
