@@ -81,6 +81,15 @@ const program = Effect.gen(function* () {
   )
   const objectCount = stageSets * objects
   const perObject = (cpuSeconds: number) => ((cpuSeconds * 1000) / objectCount).toFixed(2)
+  // createStageSets' names.
+  const names = Array.from({ length: stageSets }, (_, i) => `ss-${String(i).padStart(3, "0")}`)
+  /** Creates the StageSets and their sources in `ns`; ms until a poll sees all Ready. */
+  const createAllReady = (ns: string) =>
+    Effect.gen(function* () {
+      const t0 = performance.now()
+      yield* createStageSets(ctx, ns, stageSets, objects)
+      return yield* waitAllReady(setup, ns, stageSets, t0)
+    })
   let harnessCost = Number.NaN
   const results = new Map<string, Array<number>>()
   const note = (mode: string, cpuSeconds: number, ms: number) => {
@@ -102,11 +111,9 @@ const program = Effect.gen(function* () {
         if (warm) {
           yield* withNamespace(ctx, "loop-warm-up", (ns) =>
             Effect.gen(function* () {
-              const t0 = performance.now()
-              yield* createStageSets(ctx, ns, stageSets, objects)
-              yield* waitAllReady(setup, ns, stageSets, t0)
+              yield* createAllReady(ns)
               yield* Effect.forEach(
-                Array.from({ length: stageSets }, (_, i) => `ss-${String(i).padStart(3, "0")}`),
+                names,
                 (name) => Effect.ignore(setup.delete({ ...STAGE_SETS, namespace: ns, name })),
                 { concurrency: 16, discard: true },
               )
@@ -127,14 +134,7 @@ const program = Effect.gen(function* () {
   const measureProcess = (ns: string, pid: number, label: string) =>
     Effect.gen(function* () {
       yield* Effect.sleep("1 second")
-      const [ms, usage] = yield* withCpu(
-        [{ name: "controller", pid }],
-        Effect.gen(function* () {
-          const t0 = performance.now()
-          yield* createStageSets(ctx, ns, stageSets, objects)
-          return yield* waitAllReady(setup, ns, stageSets, t0)
-        }),
-      )
+      const [ms, usage] = yield* withCpu([{ name: "controller", pid }], createAllReady(ns))
       harnessCost = usage.cpuSeconds[HARNESS] ?? Number.NaN
       note(label, usage.cpuSeconds.controller ?? Number.NaN, ms)
       const memory = yield* readMemory(pid)
@@ -157,14 +157,7 @@ const program = Effect.gen(function* () {
           ...FLAGS,
         ]).pipe(Effect.provide(NodeContext.layer), Effect.forkScoped)
         yield* Effect.sleep("1 second")
-        const [ms, usage] = yield* withCpu(
-          [],
-          Effect.gen(function* () {
-            const t0 = performance.now()
-            yield* createStageSets(ctx, ns, stageSets, objects)
-            return yield* waitAllReady(setup, ns, stageSets, t0)
-          }),
-        )
+        const [ms, usage] = yield* withCpu([], createAllReady(ns))
         yield* Fiber.interrupt(fiber)
         note("loop", (usage.cpuSeconds[HARNESS] ?? Number.NaN) - harnessCost, ms)
       }),
@@ -178,8 +171,7 @@ const program = Effect.gen(function* () {
         [],
         Effect.gen(function* () {
           const t0 = performance.now()
-          for (let i = 0; i < stageSets; i++)
-            yield* controller.reconcile(ns, `ss-${String(i).padStart(3, "0")}`)
+          for (const name of names) yield* controller.reconcile(ns, name)
           return performance.now() - t0
         }),
       )
