@@ -12,6 +12,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises"
 import { dirname, relative, resolve } from "node:path"
 import { type BuildOptions, build } from "esbuild"
+import { deepImports } from "./deepImports.ts"
 import { lazyCommonJs } from "./lazyCommonJs.ts"
 import { requireBuiltins } from "./requireBuiltins.ts"
 
@@ -55,6 +56,10 @@ const plugins = [
     hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
   }),
   requireBuiltins(["http"]),
+  deepImports(
+    ["effect", "@effect/cli", "@effect/platform", "@effect/platform-node"],
+    resolve(import.meta.dirname, ".."),
+  ),
 ]
 
 // Files changed after this instant may not be in the bundle (bin/stagesetctl.js compares).

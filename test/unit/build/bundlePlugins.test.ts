@@ -1,16 +1,17 @@
 import { execFileSync } from "node:child_process"
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { build, type Plugin } from "esbuild"
 import { afterEach, describe, expect, it } from "vitest"
+import { deepImports } from "../../../hack/deepImports.ts"
 import { lazyCommonJs } from "../../../hack/lazyCommonJs.ts"
 import { requireBuiltins } from "../../../hack/requireBuiltins.ts"
 
 /**
  * The esbuild plugins of `npm run build` that keep stagesetctl's start-up short (B10): a
  * bundle built with them behaves as without, only later (lazyCommonJs) or without loading
- * what nothing uses (requireBuiltins).
+ * what nothing uses (requireBuiltins, deepImports).
  */
 const dirs: Array<string> = []
 afterEach(() => {
@@ -27,10 +28,10 @@ const project = (files: Record<string, string>) => {
   return dir
 }
 
-const bundle = (dir: string, plugins: Array<Plugin>) =>
+const bundle = (dir: string, plugins: Array<Plugin>, entry = "main.mjs") =>
   build({
     absWorkingDir: dir,
-    entryPoints: ["main.mjs"],
+    entryPoints: [entry],
     outfile: "out.mjs",
     bundle: true,
     platform: "node",
@@ -103,5 +104,50 @@ describe("requireBuiltins", () => {
     await expect(bundle(dir, [requireBuiltins(["http"])])).rejects.toThrow(
       /No matching export .* "WebSocket"/,
     )
+  })
+})
+
+describe("deepImports", () => {
+  // A package laid out like effect: an ES barrel of namespaces, each also its own entry.
+  const fx = {
+    "node_modules/fx/package.json": JSON.stringify({
+      name: "fx",
+      type: "module",
+      sideEffects: false,
+      exports: {
+        "./package.json": "./package.json",
+        ".": "./dist/esm/index.js",
+        "./*": "./dist/esm/*.js",
+      },
+    }),
+    "node_modules/fx/dist/esm/index.js": [
+      'export * as Alpha from "./Alpha.js"',
+      'export * as Beta from "./Beta.js"',
+      'export { twice } from "./Function.js"',
+    ].join("\n"),
+    "node_modules/fx/dist/esm/Alpha.js": [
+      'export const used = () => "alpha"',
+      'export const unused = () => "ALPHA-UNUSED"',
+    ].join("\n"),
+    "node_modules/fx/dist/esm/Beta.js": 'export const other = () => "BETA-UNUSED"',
+    "node_modules/fx/dist/esm/Function.js": "export const twice = (s) => s + s",
+  }
+  const main = [
+    'import { Alpha as A, type Beta, twice } from "fx"',
+    "const b: Beta.Missing | undefined = undefined",
+    "console.log(twice(A.used()), b)",
+  ].join("\n")
+
+  it("keeps only the used exports of a barrel's namespaces, and the program runs the same", async () => {
+    const dir = project({ ...fx, "main.ts": main })
+    await bundle(dir, [deepImports(["fx"], dir)], "main.ts")
+    expect(run(dir)).toBe("alphaalpha undefined")
+    const deep = readFileSync(join(dir, "out.mjs"), "utf8")
+    expect(deep).not.toContain("ALPHA-UNUSED")
+    expect(deep).not.toContain("BETA-UNUSED")
+    // Through the barrel, esbuild builds Alpha's whole namespace object.
+    await bundle(dir, [], "main.ts")
+    expect(run(dir)).toBe("alphaalpha undefined")
+    expect(readFileSync(join(dir, "out.mjs"), "utf8")).toContain("ALPHA-UNUSED")
   })
 })
