@@ -10,8 +10,11 @@ export interface EventRecorderOptions {
   readonly instance: string
 }
 
-/** How many distinct events the aggregation table remembers before it starts over. */
-const MAX_REMEMBERED = 4096
+/**
+ * How many distinct events the aggregation table remembers; beyond it the one least
+ * recently recorded is forgotten (its next repeat starts a new count on the same Event).
+ */
+export const MAX_REMEMBERED = 4096
 
 /**
  * Events as core/v1 Event objects (what `kubectl describe` and `kubectl events` show),
@@ -23,6 +26,9 @@ const MAX_REMEMBERED = 4096
 export const makeEventRecorderKube = (options: EventRecorderOptions) =>
   Effect.gen(function* () {
     const kube = yield* KubeClient
+    // Mutated in place under the ref's lock: copying the table per event was O(entries).
+    // A Map iterates in insertion order, so re-inserting an entry on each repeat keeps the
+    // least recently recorded one first.
     const seen = yield* SynchronizedRef.make(
       new Map<string, { readonly count: number; readonly first: string }>(),
     )
@@ -38,9 +44,10 @@ export const makeEventRecorderKube = (options: EventRecorderOptions) =>
         const entry = yield* SynchronizedRef.modify(seen, (table) => {
           const previous = table.get(key)
           const next = { count: (previous?.count ?? 0) + 1, first: previous?.first ?? now }
-          const updated = table.size >= MAX_REMEMBERED ? new Map() : new Map(table)
-          updated.set(key, next)
-          return [next, updated]
+          table.delete(key)
+          if (table.size >= MAX_REMEMBERED) table.delete(table.keys().next().value!)
+          table.set(key, next)
+          return [next, table]
         })
         yield* kube.apply(
           {
