@@ -45,7 +45,9 @@ export const deepImports = (packages: ReadonlyArray<string>, root: string): Plug
         if (known === undefined) return statement
         const kept: Array<string> = []
         const deep: Array<string> = []
-        for (const raw of list.split(",")) {
+        // Comments inside the braces are no specifiers.
+        const specifiers = list.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, "")
+        for (const raw of specifiers.split(",")) {
           const specifier = raw.trim()
           if (specifier === "") continue
           const [name, alias] = specifier.split(/\s+as\s+/) as [string, string | undefined]

@@ -133,7 +133,7 @@ describe("deepImports", () => {
     "node_modules/fx/dist/esm/Function.js": "export const twice = (s) => s + s",
   }
   const main = [
-    'import { Alpha as A, type Beta, twice } from "fx"',
+    'import {\n  /* the one used */ Alpha as A,\n  type Beta, // types only\n  twice,\n} from "fx"',
     "const b: Beta.Missing | undefined = undefined",
     "console.log(twice(A.used()), b)",
   ].join("\n")
