@@ -14,6 +14,7 @@ import { dirname, relative, resolve } from "node:path"
 import { type BuildOptions, build } from "esbuild"
 import { deepImports } from "./deepImports.ts"
 import { lazyCommonJs } from "./lazyCommonJs.ts"
+import { narrowImports } from "./narrowImports.ts"
 import { requireBuiltins } from "./requireBuiltins.ts"
 
 /**
@@ -56,6 +57,14 @@ const plugins = [
     hpagent: ["HttpProxyAgent", "HttpsProxyAgent"],
   }),
   requireBuiltins(["http"]),
+  narrowImports({
+    "@kubernetes/client-node/dist/config.js": {
+      "./gen/index.js": {
+        createConfiguration: "./gen/configuration.js",
+        ServerConfiguration: "./gen/servers.js",
+      },
+    },
+  }),
   deepImports(
     ["effect", "@effect/cli", "@effect/platform", "@effect/platform-node"],
     resolve(import.meta.dirname, ".."),

@@ -6,12 +6,13 @@ import { build, type Plugin } from "esbuild"
 import { afterEach, describe, expect, it } from "vitest"
 import { deepImports } from "../../../hack/deepImports.ts"
 import { lazyCommonJs } from "../../../hack/lazyCommonJs.ts"
+import { narrowImports } from "../../../hack/narrowImports.ts"
 import { requireBuiltins } from "../../../hack/requireBuiltins.ts"
 
 /**
  * The esbuild plugins of `npm run build` that keep stagesetctl's start-up short (B10): a
  * bundle built with them behaves as without, only later (lazyCommonJs) or without loading
- * what nothing uses (requireBuiltins, deepImports).
+ * what nothing uses (requireBuiltins, deepImports, narrowImports).
  */
 const dirs: Array<string> = []
 afterEach(() => {
@@ -149,5 +150,46 @@ describe("deepImports", () => {
     await bundle(dir, [], "main.ts")
     expect(run(dir)).toBe("alphaalpha undefined")
     expect(readFileSync(join(dir, "out.mjs"), "utf8")).toContain("ALPHA-UNUSED")
+  })
+})
+
+describe("narrowImports", () => {
+  // A dependency whose client module takes two names from a barrel that also holds a big
+  // generated module with work at its top level.
+  const kit = {
+    "node_modules/kit/package.json":
+      '{ "name": "kit", "type": "module", "main": "dist/client.js" }',
+    "node_modules/kit/dist/client.js": [
+      'import { make, Server } from "./gen/index.js"',
+      'export const connect = () => make() + " " + new Server().url',
+    ].join("\n"),
+    "node_modules/kit/dist/gen/index.js": [
+      'export * from "./models.js"',
+      'export { make } from "./configuration.js"',
+      'export * from "./servers.js"',
+    ].join("\n"),
+    "node_modules/kit/dist/gen/models.js": 'console.log("models evaluated")\nexport class Pod {}',
+    "node_modules/kit/dist/gen/configuration.js": 'export const make = () => "configured"',
+    "node_modules/kit/dist/gen/servers.js": 'export class Server { url = "https://x" }',
+  }
+  const main = 'import { connect } from "kit"\nconsole.log(connect())'
+  const narrowed = (names: Record<string, string>) =>
+    narrowImports({ "kit/dist/client.js": { "./gen/index.js": names } })
+
+  it("loads only the modules that define the names taken, and the importer works as before", async () => {
+    const dir = project({ ...kit, "main.mjs": main })
+    await bundle(dir, [narrowed({ make: "./gen/configuration.js", Server: "./gen/servers.js" })])
+    expect(run(dir)).toBe("configured https://x")
+    expect(readFileSync(join(dir, "out.mjs"), "utf8")).not.toContain("models evaluated")
+    // Through the barrel, the generated models are in the bundle and evaluated at start-up.
+    await bundle(dir, [])
+    expect(run(dir).split("\n")).toEqual(["models evaluated", "configured https://x"])
+  })
+
+  it("fails the build when the importer takes a name it does not list", async () => {
+    const dir = project({ ...kit, "main.mjs": main })
+    await expect(bundle(dir, [narrowed({ make: "./gen/configuration.js" })])).rejects.toThrow(
+      /No matching export .* "Server"/,
+    )
   })
 })
