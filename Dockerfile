@@ -49,9 +49,10 @@ ENV NODE_ENV=production
 # (166-168 vs 142-150 MiB).
 ENV NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=320"
 # glibc hands memory of 32 KiB or more straight back to the kernel when it is freed (a fixed
-# mmap threshold, instead of one that rises to 32 MiB). V8 parses the 6 MB bundle at start-up
-# in one 18 MiB zone of such blocks; with the default glibc kept them in the heap for the
-# life of the process: idle RSS 125 -> 100-109 MiB, B5 at all Ready 198-217 -> 184-191 MiB.
+# mmap threshold, instead of one that rises to 32 MiB). V8 parsed the bundle (6 MB when
+# this was measured) at start-up in one 18 MiB zone of such blocks; with the default,
+# glibc kept them in the heap for the life of the process: idle RSS 125 -> 100-109 MiB,
+# B5 at all Ready 198-217 -> 184-191 MiB.
 ENV MALLOC_MMAP_THRESHOLD_=32768
 WORKDIR /app
 COPY --from=build /app/dist ./
